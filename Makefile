@@ -1,0 +1,37 @@
+# Two entry points (see README):  make book   |   make test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: env book test unit bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+env: $(STAMP)
+
+# The website: every notebook executed in the `default` profile (override: SCALINGLAWS_PROFILE=full make book).
+book: $(STAMP)
+	rm -rf _build/claims
+	$(BIN)/jupyter-book build --all .
+	$(BIN)/python tools/check_site.py _build/html
+
+# The tests: unit tests + every notebook through papermill (fast profile), then the whole
+# book built in the fast profile into _build/ci, so a broken page, reference or toc fails too.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	rm -rf _build/ci
+	SCALINGLAWS_PROFILE=fast SCALINGLAWS_CLAIMS_DIR=$(CURDIR)/_build/ci/claims \
+	    $(BIN)/jupyter-book build --all -W --keep-going --path-output _build/ci .
+	$(BIN)/python tools/check_site.py _build/ci/_build/html
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -m "not notebook"
+
+clean:
+	rm -rf _build results

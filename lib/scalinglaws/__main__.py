@@ -1,0 +1,69 @@
+"""Command line: ``python -m scalinglaws reproduce [--chapter N] [--profile P]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _reproduce(args) -> int:
+    from tqdm import tqdm
+
+    from .claims import find_root
+    from .runner import discover_notebooks, run_notebook
+    from .scorecard import text_table
+
+    root = find_root(args.root)
+    if args.notebook:
+        notebooks = [Path(p).resolve() for p in args.notebook]
+        for p in notebooks:
+            if not p.is_file():
+                print(f"error: --notebook {p} does not exist", file=sys.stderr)
+                return 2
+    else:
+        try:
+            notebooks = discover_notebooks(root, args.chapter)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    if not notebooks:
+        print("error: no notebooks to run", file=sys.stderr)
+        return 2
+    out = Path(args.out or root / "results" / args.profile).resolve()
+    results = []
+    bar = tqdm(notebooks, unit="nb", disable=args.quiet)
+    for nb in bar:
+        bar.set_description(nb.stem[:32])
+        r = run_notebook(nb, out, profile=args.profile)
+        results.append(r)
+        bar.write(f"{'ok  ' if r.ok else 'FAIL'} {nb.relative_to(root) if nb.is_relative_to(root) else nb}"
+                  f"  ({r.seconds:.1f} s)  {r.summary()}")
+    print()
+    print(text_table([r.record for r in results if r.record]))
+    bad = [r for r in results if not r.ok]
+    n_claims = sum(len(r.claims) for r in results)
+    n_failed = sum(len(r.failed_claims) for r in results)
+    print(f"\n{len(results)} notebooks, {n_claims} claims, {n_failed} failed claims, "
+          f"{sum(r.error is not None for r in results)} notebook errors; executed notebooks in {out}")
+    return 1 if bad else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scalinglaws")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("reproduce", help="run the chapter notebooks with papermill and check their claims")
+    p.add_argument("--chapter", type=int, default=None, help="only this chapter (1, 2 or 3)")
+    p.add_argument("--profile", choices=["fast", "default", "full"], default="default")
+    p.add_argument("--out", default=None, help="results folder (default: results/<profile>)")
+    p.add_argument("--notebook", action="append", default=None,
+                   help="run this notebook file instead of the chapters (repeatable)")
+    p.add_argument("--root", default=None, help="book root (default: found from the current folder)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.cmd == "reproduce":
+        return _reproduce(args)
+    return 2  # pragma: no cover
+
+
+if __name__ == "__main__":
+    sys.exit(main())

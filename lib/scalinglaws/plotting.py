@@ -1,0 +1,71 @@
+"""One figure style for the whole book: theory = lines, simulation = markers.
+
+Colours index a swept parameter (width, depth, dimension...) through :func:`colors`;
+theory is always drawn with :func:`theory` (solid line, no marker) and simulation
+with :func:`simulation` (open markers, error bars when a standard error is given),
+so a reader can tell them apart on every page without reading the legend.
+"""
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["setup", "colors", "theory", "simulation", "reference_slope", "legend_theory_vs_sim"]
+
+STYLE = {
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "font.size": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "lines.linewidth": 1.6,
+}
+
+
+def setup():
+    """Apply the book's matplotlib style (call once per notebook)."""
+    mpl.rcParams.update(STYLE)
+
+
+def colors(n: int, cmap: str = "viridis"):
+    """``n`` colours from a perceptually uniform map (dark = small parameter)."""
+    return [plt.get_cmap(cmap)(v) for v in np.linspace(0.0, 0.85, max(n, 1))]
+
+
+def theory(ax, x, y, color=None, label=None, **kw):
+    """Theory curve: a solid line, never markers."""
+    kw.setdefault("lw", 1.6)
+    return ax.plot(x, y, "-", color=color, label=label, **kw)
+
+
+def simulation(ax, x, y, yerr=None, color=None, label=None, marker="o", **kw):
+    """Simulation: open markers, with error bars (one standard error) if ``yerr`` is given."""
+    kw.setdefault("ms", 4.5)
+    kw.setdefault("mfc", "none")
+    kw.setdefault("mew", 1.1)
+    if yerr is None:
+        return ax.plot(x, y, marker, ls="none", color=color, label=label, **kw)
+    return ax.errorbar(x, y, yerr=yerr, fmt=marker, color=color, label=label, capsize=2, elinewidth=0.8, **kw)
+
+
+def reference_slope(ax, x0, x1, y0, slope, label=None, **kw):
+    """Dashed grey guide ``y = y0 (x/x0)^slope`` on ``[x0, x1]`` (log-log axes)."""
+    x = np.array([x0, x1], dtype=float)
+    kw.setdefault("color", "0.35")
+    kw.setdefault("lw", 1.0)
+    return ax.plot(x, y0 * (x / x0) ** slope, "--", label=label, **kw)
+
+
+def legend_theory_vs_sim(ax, loc="lower left", theory_label="theory", sim_label="simulation"):
+    """Add the two generic legend entries (line = theory, marker = simulation)."""
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color="k", ls="-", label=theory_label),
+               Line2D([], [], color="k", ls="none", marker="o", mfc="none", label=sim_label)]
+    leg = ax.legend(handles=handles, loc=loc)
+    ax.add_artist(leg)
+    return leg
