@@ -19,6 +19,14 @@ def main(html_dir: str) -> int:
     for required in ("index.html", "intro.html", "scorecard.html"):
         if not (root / required).is_file():
             problems.append(f"missing {required}")
+    intro = root / "intro.html"
+    if intro.is_file():
+        text = intro.read_text(encoding="utf-8")
+        m = re.search(r'<script[^>]*src="(_static/mathjax/[^"?]+)', text)
+        if not m or not (root / m.group(1)).is_file():
+            problems.append("intro.html does not load MathJax from _static (sphinx-mathjax-offline missing?)")
+        if "\\(" not in text and "\\[" not in text and "math notranslate" not in text:
+            problems.append("intro.html has no math to render (expected the xi = kappa/nu display)")
     pages = sorted(root.rglob("*.html"))
     for page in pages:
         text = page.read_text(encoding="utf-8", errors="replace")
