@@ -90,3 +90,20 @@ def test_scorecard_collects_and_detects_missing_and_stale(tmp_path, root):
     nb.write_text(nb.read_text() + "\n")
     with pytest.raises(RuntimeError, match="stale"):
         scorecard.collect(cdir, book)
+
+
+def test_scorecard_chapter_filter_ignores_other_chapters(tmp_path, root):
+    # a chapter overview page is built before later chapters ran: it must not need their claims
+    book = _fake_book(tmp_path, root)
+    (book / "chapters" / "ch2-y").mkdir()
+    shutil.copy(TEST_NOTEBOOKS / "good.md", book / "chapters" / "ch2-y" / "01_good.md")
+    cdir = tmp_path / "claims"
+    nb = book / "chapters" / "ch2-y" / "01_good.md"
+    nb.write_text(nb.read_text().replace('"good.md"', '"01_good.md"'))
+    r = run_notebook(nb, tmp_path / "runs", profile="fast",
+                     parameters={"claims_path": str(cdir / "chapters__ch2-y__01_good.json")})
+    assert r.ok
+    recs = scorecard.collect(cdir, book, chapter=2)
+    assert [rec["notebook"] for rec in recs] == ["chapters/ch2-y/01_good"]
+    with pytest.raises(RuntimeError, match="ch1-x"):
+        scorecard.collect(cdir, book)

@@ -18,8 +18,9 @@ __all__ = ["collect", "figures_table_html", "show", "text_table"]
 _STATUS_MARK = {"reproduced": "[Re]", "partial": "[~Re]", "not reproduced": "[¬Re]"}
 
 
-def collect(directory: Path | None = None, root: Path | None = None, strict: bool = True) -> list[dict]:
-    """Load the claims files of all chapter notebooks.
+def collect(directory: Path | None = None, root: Path | None = None, strict: bool = True,
+            chapter: int | None = None) -> list[dict]:
+    """Load the claims files of all chapter notebooks (or of one ``chapter``).
 
     ``strict``: raise if a chapter notebook has no claims file, or one made from an
     older version of its source, or if a claim id or figure name appears twice.
@@ -28,7 +29,10 @@ def collect(directory: Path | None = None, root: Path | None = None, strict: boo
     directory = Path(directory) if directory is not None else claims_dir(root)
     records = []
     problems = []
-    for nb in discover_notebooks(root):
+    notebooks = discover_notebooks(root)
+    if chapter is not None:
+        notebooks = [nb for nb in notebooks if nb.parent.name.startswith(f"ch{chapter}-")]
+    for nb in notebooks:
         docname = nb.relative_to(root).with_suffix("").as_posix()
         f = directory / (docname.replace("/", "__") + ".json")
         if not f.exists():
@@ -88,9 +92,8 @@ def show(directory: Path | None = None, root: Path | None = None, chapter: int |
     """
     from IPython.display import HTML, display
 
-    records = collect(directory, root)
+    records = collect(directory, root, chapter=chapter)
     if chapter is not None:
-        records = [r for r in records if r["notebook"].startswith(f"chapters/ch{chapter}-")]
         if not records:
             display(HTML("<p><em>No notebook of this chapter has run yet.</em></p>"))
             return records
