@@ -99,6 +99,7 @@ def run_notebook(source, out_dir, profile: str = "fast", parameters: dict | None
     jupytext.write(nb, src_ipynb, fmt="ipynb")
     params = {"profile": profile, "claims_path": str(claims_path)}
     params.update(parameters or {})
+    claims_path = Path(params["claims_path"])  # a caller may direct the claims elsewhere
     t0 = time.perf_counter()
     error = None
     try:
