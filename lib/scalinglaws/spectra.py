@@ -1,0 +1,288 @@
+"""Spectra of the NTK integral operator ``(T g)(x) = int Theta(x, y) g(y) dmu(y)`` (notes 01 §5.0).
+
+Three discretisations:
+
+1. Gram / Nyström on a quadrature grid: ``A = W^{1/2} K W^{1/2}`` (``W`` the quadrature weights),
+   ``y~ = W^{1/2} y``; eigenpairs of ``A`` approximate those of ``T`` on ``L^2(mu)``.
+2. Sphere ``S^m`` (uniform measure), zonal kernel ``k(u)``: exact Funk-Hecke eigenvalue per degree
+   ``mu_l = int k(u) P_l(u) dtau_m(u)``, multiplicity ``N(m, l)``; normalised Gegenbauer ``P_l``
+   (``P_l(1) = 1``) by the stable three-term recurrence, composite Gauss-Legendre in ``phi``.
+3. Uniform d-ball, radial targets: the rotation-invariant block ``K_0(r, r')`` (angular average of
+   the kernel), midpoint rule in ``r`` with weights ``d r^{d-1}/M_r``.
+
+Eigen-solvers run under ``threadpool_limits(1)`` (2 OpenBLAS threads are much slower here).
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from scipy.special import gammaln
+from threadpoolctl import threadpool_limits
+
+from .fits import fit_power_law
+from .kernels import PARTS, _check_scales, _ntk_value, check_activation
+
+__all__ = ["composite_gauss_legendre", "gegenbauer_normalized", "sphere_multiplicity",
+           "sphere_ntk_spectrum", "cap_energies", "sphere_cap_measure", "gram_eigen",
+           "grid_1d", "ball_radial_operator", "tail_sums", "fit_spectrum_exponent",
+           "sphere_index_expand"]
+
+
+def _check_int(v, name, lo):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+        raise ValueError(f"`{name}` must be an integer >= {lo}, got {v!r}")
+    return int(v)
+
+
+def composite_gauss_legendre(edges, n_nodes=16):
+    """Nodes and weights of the composite Gauss-Legendre rule with panels ``[edges[i], edges[i+1]]``.
+
+    Uses only an ``n_nodes``-point rule (never a thousand-node ``leggauss``).
+    """
+    edges = np.asarray(edges, dtype=float)
+    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+        raise ValueError("`edges` must be a strictly increasing 1-D array with >= 2 entries")
+    _check_int(n_nodes, "n_nodes", 1)
+    g, w = np.polynomial.legendre.leggauss(n_nodes)
+    a, b = edges[:-1, None], edges[1:, None]
+    x = (0.5 * (b - a) * g[None, :] + 0.5 * (a + b)).ravel()
+    wt = (0.5 * (b - a) * w[None, :]).ravel()
+    return x, wt
+
+
+@numba.njit(cache=True)
+def _gegenbauer_table_kernel(u, lmax, lam, out):
+    for i in range(u.shape[0]):
+        p0 = 1.0
+        out[0, i] = 1.0
+        if lmax >= 1:
+            p1 = u[i]
+            out[1, i] = p1
+            for l in range(1, lmax):
+                p2 = (2.0 * (l + lam) * u[i] * p1 - l * p0) / (l + 2.0 * lam)
+                out[l + 1, i] = p2
+                p0 = p1
+                p1 = p2
+
+
+def gegenbauer_normalized(lmax, m, u):
+    """Table ``P[l, i] = P_l(u_i)`` of normalised Gegenbauer polynomials on ``S^m`` (``P_l(1) = 1``).
+
+    Recurrence (notes 01 §5.0): ``(l + 2 lam) P_{l+1} = 2 (l + lam) u P_l - l P_{l-1}``, ``lam = (m-1)/2``,
+    ``P_0 = 1``, ``P_1 = u``; Chebyshev ``T_l`` for ``m = 1``, Legendre for ``m = 2``.
+    """
+    lmax = _check_int(lmax, "lmax", 0)
+    m = _check_int(m, "m", 1)
+    u = np.atleast_1d(np.asarray(u, dtype=float))
+    if u.ndim != 1 or np.any(np.abs(u) > 1) or not np.all(np.isfinite(u)):
+        raise ValueError("`u` must be a 1-D array of values in [-1, 1]")
+    out = np.empty((lmax + 1, u.size))
+    _gegenbauer_table_kernel(u, lmax, 0.5 * (m - 1), out)
+    return out
+
+
+def sphere_multiplicity(m, ell):
+    """Dimension ``N(m, l)`` of degree-l spherical harmonics on ``S^m``:
+    ``(2l+m-1)/l * C(l+m-2, l-1)`` (``N(m, 0) = 1``), via log-Gamma (float array)."""
+    m = _check_int(m, "m", 1)
+    ell = np.asarray(ell)
+    if np.any(ell < 0):
+        raise ValueError("`ell` must be >= 0")
+    ell = ell.astype(float)
+    out = np.ones_like(ell)
+    pos = ell >= 1
+    L = ell[pos]
+    out[pos] = (2 * L + m - 1) / L * np.exp(gammaln(L + m - 1) - gammaln(L) - gammaln(m))
+    return out
+
+
+@numba.njit(cache=True)
+def _funk_hecke_kernel(u, wk, lmax, lam, mu):
+    # mu[l] += w_i k(u_i) P_l(u_i) over all nodes, recurrence run once per node
+    for i in range(u.shape[0]):
+        p0 = 1.0
+        mu[0] += wk[i]
+        if lmax >= 1:
+            p1 = u[i]
+            mu[1] += wk[i] * p1
+            for l in range(1, lmax):
+                p2 = (2.0 * (l + lam) * u[i] * p1 - l * p0) / (l + 2.0 * lam)
+                mu[l + 1] += wk[i] * p2
+                p0 = p1
+                p1 = p2
+
+
+def _phi_rule(lo, hi, lmax, n_nodes=16, min_panels=200):
+    n_pan = max(min_panels, int(math.ceil(lmax / 2)) + 1)
+    return composite_gauss_legendre(np.linspace(lo, hi, n_pan + 1), n_nodes)
+
+
+def _sphere_Z(m):
+    # int_0^pi sin^{m-1} phi dphi
+    return math.sqrt(math.pi) * math.exp(math.lgamma(m / 2) - math.lgamma((m + 1) / 2))
+
+
+def sphere_ntk_spectrum(m, lmax, act=1, part="full", sigma_w=1.0, sigma_b=1.0, n_nodes=16):
+    """Funk-Hecke eigenvalues ``mu_l`` (l = 0..lmax) of the relu^act NTK on the unit sphere ``S^m``.
+
+    ``mu_l = int_0^pi k(cos phi) P_l(cos phi) sin^{m-1} phi dphi / Z`` with ``Z = int sin^{m-1}``
+    (notes 01 §5.0 item 2).  On ``S^m``: ``x~.y~ = sigma_w^2 cos phi + sigma_b^2`` and
+    ``|x~ x y~| = sigma_w |sin phi| sqrt(sigma_w^2 + sigma_b^2 ... )`` computed from
+    ``1 - cos phi = 2 sin^2(phi/2)`` without cancellation.  Round-off floor ~1e-12 mu_0.
+    """
+    m = _check_int(m, "m", 1)
+    lmax = _check_int(lmax, "lmax", 1)
+    act, part = check_activation(act, part)
+    _check_scales(sigma_w, sigma_b)
+    phi, w = _phi_rule(0.0, math.pi, lmax, n_nodes)
+    u = np.cos(phi)
+    w = w * np.sin(phi) ** (m - 1) / _sphere_Z(m)
+    sw2, sb2 = sigma_w ** 2, sigma_b ** 2
+    n2 = sw2 + sb2
+    dot = sw2 * u + sb2
+    # x~ = (sw e1, sb), y~ = (sw (cos phi e1 + sin phi e2), sb):
+    # x~ x y~ components: sw^2 sin phi, sw sb sin phi, sw sb (1 - cos phi)
+    omc = 2 * np.sin(phi / 2) ** 2
+    cross = sigma_w * np.sqrt(sw2 * np.sin(phi) ** 2 + sb2 * np.sin(phi) ** 2 + sb2 * omc ** 2)
+    nrm = math.sqrt(n2)
+    k = np.array([_ntk_value(dot[i], cross[i], nrm, nrm, act, PARTS.index(part)) for i in range(u.size)])
+    mu = np.zeros(lmax + 1)
+    _funk_hecke_kernel(u, w * k, lmax, 0.5 * (m - 1), mu)
+    return mu
+
+
+def sphere_cap_measure(m, beta):
+    """Normalised measure ``tau_m([cos beta, 1])`` of the spherical cap of angular radius ``beta``."""
+    m = _check_int(m, "m", 1)
+    if not (0 < beta < math.pi):
+        raise ValueError(f"`beta` must be in (0, pi), got {beta!r}")
+    phi, w = composite_gauss_legendre(np.linspace(0, beta, 65), 16)
+    return float(np.sum(w * np.sin(phi) ** (m - 1)) / _sphere_Z(m))
+
+
+def cap_energies(m, lmax, beta, n_nodes=16):
+    """Energies ``e_l = N(m, l) a_l^2`` of the cap indicator ``1{x.e >= cos beta}`` on ``S^m``,
+    ``a_l = int_{cos beta}^1 P_l dtau_m`` (notes 01 §5.0).  ``sum_l e_l = tau_m(cap)`` (Parseval)."""
+    m = _check_int(m, "m", 1)
+    lmax = _check_int(lmax, "lmax", 1)
+    if not (0 < beta < math.pi):
+        raise ValueError(f"`beta` must be in (0, pi), got {beta!r}")
+    phi, w = _phi_rule(0.0, beta, lmax, n_nodes)
+    w = w * np.sin(phi) ** (m - 1) / _sphere_Z(m)
+    a = np.zeros(lmax + 1)
+    _funk_hecke_kernel(np.cos(phi), w, lmax, 0.5 * (m - 1), a)
+    return sphere_multiplicity(m, np.arange(lmax + 1)) * a ** 2
+
+
+def sphere_index_expand(values, m):
+    """Repeat per-degree ``values[l]`` ``N(m, l)`` times (eigenvalue index ``k`` on the sphere);
+    returns ``(k_start, k_end)`` cumulative index bounds per degree as well."""
+    mult = sphere_multiplicity(m, np.arange(len(values)))
+    kend = np.cumsum(mult)
+    return kend - mult + 1, kend
+
+
+def gram_eigen(A, y=None):
+    """Eigenpairs of the symmetric matrix ``A`` sorted by decreasing eigenvalue, and, if ``y`` is
+    given, the squared coefficients ``c_k^2 = (v_k . y)^2`` (one LAPACK ``eigh`` with 1 thread)."""
+    A = np.asarray(A, dtype=float)
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"`A` must be a square matrix, got shape {A.shape}")
+    if not np.all(np.isfinite(A)):
+        raise ValueError("`A` contains non-finite values")
+    with threadpool_limits(1):
+        if y is None:
+            lam = np.linalg.eigvalsh(A)[::-1]
+            return lam
+        y = np.asarray(y, dtype=float)
+        if y.shape != (A.shape[0],):
+            raise ValueError(f"`y` must have shape ({A.shape[0]},), got {y.shape}")
+        lam, V = np.linalg.eigh(A)
+        lam, V = lam[::-1], V[:, ::-1]
+        c2 = (V.T @ y) ** 2
+    return lam, c2
+
+
+def grid_1d(M, a=0.0, b=1.0):
+    """Midpoint grid ``x_i = a + (i + 1/2)(b - a)/M`` (uniform density on [a, b])."""
+    M = _check_int(M, "M", 2)
+    return a + (np.arange(M) + 0.5) * (b - a) / M
+
+
+@numba.njit(cache=True)
+def _ball_K0_kernel(r, cphi, sphi, omc, wphi, sw, sb, m, code, K):
+    n = r.shape[0]
+    sw2 = sw * sw
+    sb2 = sb * sb
+    for i in range(n):
+        nx = math.sqrt(sw2 * r[i] * r[i] + sb2)
+        for j in range(i, n):
+            ny = math.sqrt(sw2 * r[j] * r[j] + sb2)
+            acc = 0.0
+            for q in range(cphi.shape[0]):
+                dot = sw2 * r[i] * r[j] * cphi[q] + sb2
+                # x~ = (sw r_i, 0, sb), y~ = (sw r_j cos, sw r_j sin, sb)
+                c1 = -sb * sw * r[j] * sphi[q]
+                c2 = sw * sb * ((r[j] - r[i]) - r[j] * omc[q])
+                c3 = sw2 * r[i] * r[j] * sphi[q]
+                cross = math.sqrt(c1 * c1 + c2 * c2 + c3 * c3)
+                acc += wphi[q] * _ntk_value(dot, cross, nx, ny, m, code)
+            K[i, j] = acc
+            K[j, i] = acc
+
+
+def ball_radial_operator(d, Mr, act=1, part="full", sigma_w=1.0, sigma_b=1.0,
+                         n_panels=64, n_nodes=8, phi_min=1e-4):
+    """Symmetric matrix ``A = W^{1/2} K_0 W^{1/2}`` of the radial block of the NTK operator for data
+    uniform in the unit d-ball (notes 01 §5.0 item 3), and the radii and weights.
+
+    ``K_0(r, r') = int Theta(r, r', cos phi) sin^{d-2} phi dphi / int sin^{d-2} phi dphi`` with a
+    geometrically graded composite GL in ``phi`` (panel edges 0 and ``n_panels`` points from
+    ``phi_min`` to pi); midpoint rule ``r_i = (i + 1/2)/Mr``, weights ``w_i = d r_i^{d-1}/Mr``.
+    Returns ``(A, r, w)``; a radial target ``y(r)`` enters as ``y~ = sqrt(w) y(r)``.
+    """
+    d = _check_int(d, "d", 2)
+    Mr = _check_int(Mr, "Mr", 2)
+    act, part = check_activation(act, part)
+    _check_scales(sigma_w, sigma_b)
+    edges = np.concatenate([[0.0], np.geomspace(phi_min, math.pi, n_panels)])
+    phi, wq = composite_gauss_legendre(edges, n_nodes)
+    wq = wq * np.sin(phi) ** (d - 2)
+    wq = wq / wq.sum()
+    r = (np.arange(Mr) + 0.5) / Mr
+    w = d * r ** (d - 1) / Mr
+    K = np.empty((Mr, Mr))
+    _ball_K0_kernel(r, np.cos(phi), np.sin(phi), 2 * np.sin(phi / 2) ** 2, wq, float(sigma_w),
+                    float(sigma_b), act, PARTS.index(part), K)
+    sw = np.sqrt(w)
+    return sw[:, None] * K * sw[None, :], r, w
+
+
+def tail_sums(c2, total=None):
+    """Tail sums ``s_k = sum_{j >= k} c_j^2`` (k = 1-based index); ``total`` = ``||f*||^2`` adds the
+    energy of modes beyond the array (missing energy) to every tail."""
+    c2 = np.asarray(c2, dtype=float)
+    if c2.ndim != 1 or np.any(c2 < 0):
+        raise ValueError("`c2` must be a 1-D array of non-negative numbers")
+    s = np.cumsum(c2[::-1])[::-1]
+    if total is not None:
+        extra = float(total) - float(c2.sum())
+        if extra < -1e-10 * max(1.0, float(total)):
+            raise ValueError(f"`total` = {total} is smaller than the sum of `c2` = {c2.sum()}")
+        s = s + max(extra, 0.0)
+    return s
+
+
+def fit_spectrum_exponent(values, k_lo, k_hi, k=None):
+    """Fit ``values_k ~ A k^{-p}`` over ``k_lo <= k <= k_hi`` (k 1-based unless ``k`` is given).
+
+    Raises ``ValueError`` when the window lies outside the available modes.
+    """
+    values = np.asarray(values, dtype=float)
+    k = np.arange(1, values.size + 1, dtype=float) if k is None else np.asarray(k, dtype=float)
+    if not (1 <= k_lo < k_hi <= k.max()):
+        raise ValueError(f"fit window [k_lo, k_hi] = [{k_lo}, {k_hi}] must satisfy "
+                         f"1 <= k_lo < k_hi <= {k.max():g} (the available modes)")
+    return fit_power_law(k, values, k_lo, k_hi)
