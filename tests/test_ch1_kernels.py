@@ -1,0 +1,123 @@
+"""Chapter 1 kernels: invariants, closed-form diagonal, Monte Carlo and mpmath checks (notes 01 §2.2)."""
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+from scalinglaws import kernels as K
+
+J0 = {0: math.pi, 1: math.pi, 2: 3 * math.pi}  # J_m(0)
+
+
+def _pts(n=40, d=2, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, d))
+
+
+@pytest.mark.parametrize("m,part", [(1, "full"), (1, "output"), (1, "input"), (2, "full"), (2, "output"), (0, "output")])
+def test_gram_symmetric_psd_exact_diagonal(m, part):
+    X = _pts()
+    sw, sb = 1.3, 0.7
+    G = K.ntk_gram(X, m=m, part=part, sigma_w=sw, sigma_b=sb)
+    assert np.array_equal(G, G.T)
+    ev = np.linalg.eigvalsh(G)
+    assert ev.min() > -1e-12 * ev.max()
+    n2 = sw ** 2 * np.sum(X ** 2, 1) + sb ** 2   # |x~|^2
+    diag = np.zeros_like(n2)
+    if part != "input":
+        diag += n2 ** m * J0[m] / (2 * math.pi)
+    if part != "output":
+        diag += m * m * n2 ** (m - 1) * J0[m - 1] / (2 * math.pi) * n2
+    np.testing.assert_allclose(np.diag(G), diag, rtol=1e-15)
+
+
+def test_numba_equals_numpy_and_1d_form():
+    X = _pts(30, 3, 1)
+    for m, part in [(1, "full"), (2, "full"), (0, "output")]:
+        a = K.ntk_gram(X, m=m, part=part)
+        b = K.ntk_gram(X, m=m, part=part, method="numpy")
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=0)
+    x = np.linspace(-1, 2, 50)
+    np.testing.assert_allclose(K.ntk_1d(x, sigma_w=0.8, sigma_b=1.4),
+                               K.ntk_gram(x[:, None], sigma_w=0.8, sigma_b=1.4), rtol=1e-12)
+    # full = output + input
+    np.testing.assert_allclose(K.ntk_gram(X), K.ntk_gram(X, part="output") + K.ntk_gram(X, part="input"), rtol=1e-14)
+
+
+@pytest.mark.parametrize("m", [0, 1, 2])
+def test_monte_carlo_random_features(m):
+    """E over w ~ N(0, I) of sigma(w.x~) sigma(w.y~) and sigma'(.)sigma'(.) x~.y~: |MC - analytic| < 5 SE."""
+    rng = np.random.default_rng(123)
+    X = np.array([[0.3, -0.5], [1.2, 0.4], [-0.7, 0.9]])
+    sw, sb = 1.1, 0.6
+    Xa = np.hstack([sw * X, np.full((3, 1), sb)])
+    n = 400_000
+    W = rng.standard_normal((n, 3))
+    Z = W @ Xa.T
+    act = np.maximum(Z, 0) ** m if m > 0 else (Z > 0).astype(float)
+    parts = ["output"] + (["input"] if m >= 1 else [])
+    for part in parts:
+        G = K.ntk_gram(X, m=m, part=part, sigma_w=sw, sigma_b=sb)
+        for i in range(3):
+            for j in range(i, 3):
+                if part == "output":
+                    s = act[:, i] * act[:, j]
+                else:
+                    dz = m * np.maximum(Z, 0) ** (m - 1) if m > 1 else (Z > 0).astype(float)
+                    s = dz[:, i] * dz[:, j] * (Xa[i] @ Xa[j])
+                se = s.std() / math.sqrt(n)
+                assert abs(s.mean() - G[i, j]) < 5 * se, (part, i, j, s.mean(), G[i, j], se)
+
+
+def _mp_kernel(x, y, m, part, sw, sb):
+    mp.mp.dps = 50
+    xa = [mp.mpf(sw) * mp.mpf(v) for v in x] + [mp.mpf(sb)]
+    ya = [mp.mpf(sw) * mp.mpf(v) for v in y] + [mp.mpf(sb)]
+    dot = mp.fsum(a * b for a, b in zip(xa, ya))
+    nx, ny = mp.sqrt(mp.fsum(a * a for a in xa)), mp.sqrt(mp.fsum(b * b for b in ya))
+    c = max(mp.mpf(-1), min(mp.mpf(1), dot / (nx * ny)))
+    th = mp.acos(c)
+    s = mp.sin(th)
+
+    def J(k):
+        return [mp.pi - th, s + (mp.pi - th) * c, 3 * s * c + (mp.pi - th) * (1 + 2 * c * c)][k]
+    out = mp.mpf(0)
+    if part != "input":
+        out += (nx * ny) ** m * J(m) / (2 * mp.pi)
+    if part != "output" and m >= 1:
+        out += m * m * (nx * ny) ** (m - 1) * J(m - 1) / (2 * mp.pi) * dot
+    return out
+
+
+@pytest.mark.parametrize("m,part", [(1, "full"), (1, "input"), (2, "full"), (0, "output")])
+def test_mpmath_high_precision_including_near_diagonal(m, part):
+    # near-diagonal pairs (1e-7 apart) and nearly antiparallel pairs: the arccos form loses ~1e-8 there
+    pairs = [([0.3, -0.2], [0.3 + 1e-7, -0.2]), ([0.5, 0.5], [0.5, 0.5 + 3e-9]), ([0.1, 2.0], [-1.3, 0.4]),
+             ([1.0, 0.0], [-1.0, 1e-8])]
+    sw, sb = 1.0, 1e-3
+    for x, y in pairs:
+        got = K.ntk_gram(np.array([x]), np.array([y]), m=m, part=part, sigma_w=sw, sigma_b=sb)[0, 0]
+        ref = _mp_kernel(x, y, m, part, sw, sb)
+        # error scale: sqrt(k(x,x) k(y,y)) (Cauchy-Schwarz bound of |k(x,y)|).  For nearly antiparallel
+        # pairs J_2 and Sigma + Theta_in cancel to O((pi-theta)^3), so relative-to-value is not attainable
+        # there; near the diagonal the arccos form would miss this bound by ~1e3.
+        scale = math.sqrt(float(_mp_kernel(x, x, m, part, sw, sb) * _mp_kernel(y, y, m, part, sw, sb)))
+        assert abs(got - float(ref)) <= 1e-13 * scale, (x, y, got, ref)
+
+
+def test_bad_inputs():
+    X = _pts(5)
+    with pytest.raises(ValueError, match="`m`"):
+        K.ntk_gram(X, m=3)
+    with pytest.raises(ValueError, match="`part`"):
+        K.ntk_gram(X, part="hidden")
+    with pytest.raises(ValueError, match="`part`"):
+        K.ntk_gram(X, m=0, part="full")
+    with pytest.raises(ValueError, match="`X`"):
+        K.ntk_gram(np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match="`X`"):
+        K.ntk_gram(np.array([[np.nan, 1.0]]))
+    with pytest.raises(ValueError, match="sigma_w"):
+        K.ntk_gram(X, sigma_w=0)
+    with pytest.raises(ValueError, match="same dimension"):
+        K.ntk_gram(X, np.zeros((3, 5)))

@@ -1,0 +1,140 @@
+"""Chapter 1 spectra: Gegenbauer recurrence, quadrature, Funk-Hecke vs Gram eigenvalues, target energies."""
+import math
+
+import numpy as np
+import pytest
+import scipy.special as sp
+
+from scalinglaws import kernels as K, spectra as S
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 6])
+def test_gegenbauer_vs_scipy(m):
+    u = np.linspace(-1, 1, 41)
+    P = S.gegenbauer_normalized(300, m, u)
+    for l in [0, 1, 2, 7, 50, 300]:
+        if m == 1:
+            ref = sp.eval_chebyt(l, u)
+        else:
+            lam = (m - 1) / 2
+            ref = sp.eval_gegenbauer(l, lam, u) / sp.eval_gegenbauer(l, lam, 1.0)
+        np.testing.assert_allclose(P[l], ref, atol=1e-11, rtol=1e-11)
+
+
+def test_composite_gauss_legendre_exactness():
+    x, w = S.composite_gauss_legendre(np.linspace(0, 2, 5), 8)
+    assert abs(np.sum(w * x ** 15) - 2 ** 16 / 16) < 1e-10 * 2 ** 16 / 16
+    x, w = S.composite_gauss_legendre(np.linspace(0, math.pi, 40), 16)
+    assert abs(np.sum(w * np.sin(x) ** 3) - 4 / 3) < 1e-14
+
+
+def test_multiplicities():
+    l = np.arange(0, 30)
+    np.testing.assert_allclose(S.sphere_multiplicity(2, l), 2 * l + 1, rtol=1e-12)
+    np.testing.assert_allclose(S.sphere_multiplicity(1, l), np.where(l == 0, 1, 2), rtol=1e-12)
+    np.testing.assert_allclose(S.sphere_multiplicity(3, l), (l + 1) ** 2, rtol=1e-12)
+
+
+def test_cap_coefficients_closed_form_s2():
+    # on S^2: a_l = int_{c}^{1} P_l du / 2 = (P_{l-1}(c) - P_{l+1}(c)) / (2 (2l+1)),  l >= 1
+    beta = 1.0
+    c = math.cos(beta)
+    e = S.cap_energies(2, 400, beta)
+    l = np.arange(1, 401)
+    a = (sp.eval_legendre(l - 1, c) - sp.eval_legendre(l + 1, c)) / (2 * (2 * l + 1))
+    np.testing.assert_allclose(e[1:], (2 * l + 1) * a ** 2, rtol=1e-9, atol=1e-16)
+    assert abs(e[0] - ((1 - c) / 2) ** 2) < 1e-14
+    assert abs(S.sphere_cap_measure(2, beta) - (1 - c) / 2) < 1e-14
+
+
+def test_cap_energy_parseval():
+    # sum_l e_l -> tau(cap); the missing energy of a jump decays like 1/lmax on S^1
+    for m in (1, 2, 3):
+        e = S.cap_energies(m, 2000, 0.8)
+        tot = S.sphere_cap_measure(m, 0.8)
+        assert 0 <= tot - e.sum() < 2.0 / 2000 ** (1 / 1) * tot
+
+
+def test_funk_hecke_vs_gram_circle():
+    # equispaced points on S^1: Gram/M is circulant, its eigenvalues are the trapezoid rule of mu_l
+    # (each twice); the kink of the kernel at phi = 0 gives an O(h^2) error, h = 2 pi/M ~ 6e-3.
+    M = 1000
+    ph = 2 * np.pi * np.arange(M) / M
+    X = np.c_[np.cos(ph), np.sin(ph)]
+    for m_act, part in [(1, "full"), (1, "output"), (2, "full")]:
+        G = K.ntk_gram(X, m=m_act, part=part)
+        ev = S.gram_eigen(G / M)
+        mu = S.sphere_ntk_spectrum(1, 40, act=m_act, part=part)
+        np.testing.assert_allclose(ev[0], mu[0], atol=1e-6 * mu[0])
+        for l in range(1, 12):
+            np.testing.assert_allclose(ev[2 * l - 1: 2 * l + 1], mu[l], atol=1e-6 * mu[0])
+
+
+def test_funk_hecke_vs_gram_sphere_s2():
+    # quasi-uniform Fibonacci lattice on S^2, M = 2000: degree-l groups of 2l+1 eigenvalues
+    M = 2000
+    i = np.arange(M) + 0.5
+    z = 1 - 2 * i / M
+    th = np.pi * (1 + 5 ** 0.5) * i
+    r = np.sqrt(1 - z * z)
+    X = np.c_[r * np.cos(th), r * np.sin(th), z]
+    ev = S.gram_eigen(K.ntk_gram(X) / M)
+    mu = S.sphere_ntk_spectrum(2, 20)
+    k = 0
+    for l in range(4):
+        grp = ev[k:k + 2 * l + 1]
+        np.testing.assert_allclose(grp, mu[l], rtol=2e-3)
+        k += 2 * l + 1
+
+
+def test_sphere_spectrum_slope_and_positivity():
+    # with biases every degree is strictly positive (no null space), slope -(m+1) (notes 01 §3.2)
+    mu = S.sphere_ntk_spectrum(2, 400)
+    assert np.all(mu > 0)
+    l = np.arange(401)
+    f = S.fit_spectrum_exponent(mu, 50, 400, k=l)
+    assert abs(f.exponent - 3) < 0.05
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_ball_radial_operator_vs_adaptive_quadrature(d):
+    # K_0(r, r') = angular average of Theta over the angle phi between x and y, weight sin^{d-2} phi;
+    # reference: scipy quad of the kernel evaluated from explicit coordinates by ntk_gram
+    from scipy.integrate import quad
+    Mr = 10
+    A, r, w = S.ball_radial_operator(d, Mr)
+    assert np.allclose(A, A.T)
+    assert abs(w.sum() - 1) < 1e-2
+    for i, j in [(2, 7), (4, 4), (9, 0)]:
+        def f(ph):
+            x = np.array([[r[i], 0.0]])
+            y = np.array([[r[j] * math.cos(ph), r[j] * math.sin(ph)]])
+            return K.ntk_gram(x, y)[0, 0] * math.sin(ph) ** (d - 2)
+        num = quad(f, 0, math.pi, points=[0.0], limit=200, epsabs=1e-13)[0]
+        den = quad(lambda ph: math.sin(ph) ** (d - 2), 0, math.pi)[0]
+        np.testing.assert_allclose(A[i, j] / math.sqrt(w[i] * w[j]), num / den, rtol=1e-8)
+
+
+def test_tail_sums_and_windows():
+    c2 = np.array([4.0, 2.0, 1.0])
+    np.testing.assert_allclose(S.tail_sums(c2), [7, 3, 1])
+    np.testing.assert_allclose(S.tail_sums(c2, total=8.0), [8, 4, 2])
+    with pytest.raises(ValueError, match="fit window"):
+        S.fit_spectrum_exponent(np.ones(10), 5, 20)
+    with pytest.raises(ValueError, match="total"):
+        S.tail_sums(c2, total=5.0)
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="`m`"):
+        S.sphere_ntk_spectrum(0, 10)
+    with pytest.raises(ValueError, match="`d`"):
+        S.ball_radial_operator(1, 10)
+    with pytest.raises(ValueError, match="`act`|`m`"):
+        S.sphere_ntk_spectrum(2, 10, act=5)
+    with pytest.raises(ValueError, match="`u`"):
+        S.gegenbauer_normalized(3, 2, [1.5])
+    with pytest.raises(ValueError, match="`beta`"):
+        S.cap_energies(2, 10, 4.0)
+    with pytest.raises(ValueError, match="`A`"):
+        S.gram_eigen(np.zeros((2, 3)))
