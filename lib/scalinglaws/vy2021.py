@@ -152,3 +152,62 @@ def boundary_constant_ball(d, R, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
     p = 1 / vol
     phi = relu_symbol(d, R * R, R, sigma_w, sigma_b)
     return (1 / (2 * math.pi)) * math.gamma(1 + 1 / beta) * area * h ** 2 * p ** (1 - 1 / beta) * (2 * phi) ** (-1 / beta)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ready-made problems of the chapter (notes 01 §5): spectra (lam_k, c_k^2) of one discretisation
+# ---------------------------------------------------------------------------------------------
+
+def gram_problem_1d(M, target, act=1, part="full", density="uniform", sigma_w=1.0, sigma_b=1.0):
+    """1D Nyström problem on a quadrature grid (notes 01 §5.0 item 1).
+
+    ``density="uniform"``: midpoint grid on [0, 1]; ``"gaussian"``: N(0, 1) quantile grid
+    ``x_i = Phi^{-1}((i + 1/2)/M)``.  ``target`` is a callable ``f*(x)``.  Returns ``(x, lam, c2)``
+    with ``A = K(x, x)/M``, ``y~ = f*(x)/sqrt(M)``.
+    """
+    from scipy.special import ndtri
+
+    from .kernels import ntk_1d
+    from .spectra import gram_eigen, grid_1d
+    if density == "uniform":
+        x = grid_1d(M)
+    elif density == "gaussian":
+        x = ndtri(grid_1d(M))
+    else:
+        raise ValueError(f"`density` must be 'uniform' or 'gaussian', got {density!r}")
+    if not callable(target):
+        raise ValueError("`target` must be a callable f*(x)")
+    y = np.asarray(target(x), dtype=float)
+    A = ntk_1d(x, m=act, part=part, sigma_w=sigma_w, sigma_b=sigma_b) / M
+    lam, c2 = gram_eigen(A, y / math.sqrt(M))
+    return x, lam, c2
+
+
+def sphere_problem(m, lmax, beta=1.0, act=1, part="full", sigma_w=1.0, sigma_b=1.0):
+    """Cap indicator on ``S^m``, exact Funk-Hecke spectrum per degree (notes 01 §5.0 item 2).
+
+    Returns ``(mu, e, missing)``: per-degree eigenvalues, per-degree target energies and the energy
+    of the degrees above ``lmax`` (``tau(cap) - sum e``), to be passed as ``missing``.
+    """
+    from .spectra import cap_energies, sphere_cap_measure, sphere_ntk_spectrum
+    mu = sphere_ntk_spectrum(m, lmax, act, part, sigma_w, sigma_b)
+    e = cap_energies(m, lmax, beta)
+    missing = max(sphere_cap_measure(m, beta) - float(e.sum()), 0.0)
+    return mu, e, missing
+
+
+def ball_problem(d, Mr, R=0.5, act=1, part="full", sigma_w=1.0, sigma_b=1.0):
+    """``1{|x| < R}`` with data uniform in the unit d-ball, radial block (notes 01 §5.0 item 3).
+    Returns ``(lam, c2)``."""
+    from .spectra import ball_radial_operator, gram_eigen
+    A, r, w = ball_radial_operator(d, Mr, act, part, sigma_w, sigma_b)
+    return gram_eigen(A, np.sqrt(w) * (r < R))
+
+
+def fit_loss_exponent(t, L, t_lo, t_hi):
+    """Fit ``L(t) ~ C t^-xi`` on ``[t_lo, t_hi]`` (notes 01 §5.0 fit rule); returns the PowerLawFit."""
+    from .fits import fit_power_law
+    if not (0 < t_lo < t_hi <= np.max(t)):
+        raise ValueError(f"loss fit window [{t_lo:g}, {t_hi:g}] must lie inside the time grid "
+                         f"(0, {np.max(t):g}]")
+    return fit_power_law(t, L, t_lo, t_hi)
