@@ -211,3 +211,24 @@ def fit_loss_exponent(t, L, t_lo, t_hi):
         raise ValueError(f"loss fit window [{t_lo:g}, {t_hi:g}] must lie inside the time grid "
                          f"(0, {np.max(t):g}]")
     return fit_power_law(t, L, t_lo, t_hi)
+
+
+def boundary_constant_sphere(m, beta, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
+    """Boundary constant for the cap indicator ``h 1{x.e >= cos beta}`` on ``S^m`` (ReLU full NTK).
+
+    The notes' boundary formula (§3.4) applied intrinsically on the sphere [our derivation, checked
+    numerically in notebook 02]: in tangent directions ``n`` (``x.n = 0``) the singular part of
+    ``Theta_in`` is ``-(sigma_w |x~| / 2pi) |z|`` (no anisotropy), so ``phi = sigma_w c_m |x~| / (2 pi)``
+    with ``|x~| = (sigma_w^2 + sigma_b^2)^{1/2}``; density ``p = 1/|S^m|``; boundary area
+    ``|S^{m-1}| sin^{m-1} beta``; ``beta_exp = m + alpha``.
+    """
+    m = _check_d(m)
+    if not (0 < beta < math.pi):
+        raise ValueError(f"`beta` must be in (0, pi), got {beta!r}")
+    b = m + alpha
+    xt = math.sqrt(sigma_w ** 2 + sigma_b ** 2)
+    phi = sigma_w * c_d(m) * xt / (2 * math.pi)
+    area_m = 2 * math.pi ** ((m + 1) / 2) / math.gamma((m + 1) / 2)
+    area_b = 2 * math.pi ** (m / 2) / math.gamma(m / 2) * math.sin(beta) ** (m - 1)
+    p = 1 / area_m
+    return (1 / (2 * math.pi)) * math.gamma(1 + 1 / b) * area_b * h ** 2 * p ** (1 - 1 / b) * (2 * phi) ** (-1 / b)
