@@ -129,8 +129,9 @@ def sphere_ntk_spectrum(m, lmax, act=1, part="full", sigma_w=1.0, sigma_b=1.0, n
 
     ``mu_l = int_0^pi k(cos phi) P_l(cos phi) sin^{m-1} phi dphi / Z`` with ``Z = int sin^{m-1}``
     (notes 01 §5.0 item 2).  On ``S^m``: ``x~.y~ = sigma_w^2 cos phi + sigma_b^2`` and
-    ``|x~ x y~| = sigma_w |sin phi| sqrt(sigma_w^2 + sigma_b^2 ... )`` computed from
-    ``1 - cos phi = 2 sin^2(phi/2)`` without cancellation.  Round-off floor ~1e-12 mu_0.
+    ``|x~||y~| sin theta = sigma_w sqrt((sigma_w^2 + sigma_b^2) sin^2 phi + sigma_b^2 (1 - cos phi)^2)``
+    with ``1 - cos phi = 2 sin^2(phi/2)`` (no cancellation near phi = 0).  Composite Gauss-Legendre in
+    ``phi`` (max(200, lmax/2) panels x ``n_nodes``).  Round-off floor ~1e-12 mu_0.
     """
     m = _check_int(m, "m", 1)
     lmax = _check_int(lmax, "lmax", 1)
