@@ -118,3 +118,13 @@ def test_bad_inputs():
         SH.train_gd(np.zeros((4, 1)), np.zeros(5), SH.init_antisymmetric(4, 1))
     with pytest.raises(ValueError, match="`R`"):
         V.boundary_constant_ball(2, 1.5)
+
+
+def test_boundary_constants_against_notes_values():
+    # values computed independently in the paper notes (01 §5.2): ball d=2: 0.17147, d=3: 0.09731;
+    # 1D uniform indicator 1/(2 sqrt 2); Gaussian jump at 0: sqrt(p(0))/(4 sqrt 2) = 0.11166
+    assert abs(V.boundary_constant_ball(2, 0.5) / 0.17147 - 1) < 2e-4
+    assert abs(V.boundary_constant_ball(3, 0.5) / 0.09731 - 1) < 2e-4
+    assert abs(V.boundary_constant_1d([0.25, 0.75], [1, 1], lambda x: 1.0) - 1 / (2 * math.sqrt(2))) < 1e-15
+    p0 = 1 / math.sqrt(2 * math.pi)
+    assert abs(V.boundary_constant_1d([0.0], [1.0], lambda x: p0) / 0.11166 - 1) < 1e-4
