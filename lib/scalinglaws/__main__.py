@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,16 @@ def _reproduce(args) -> int:
     from .scorecard import text_table
 
     root = find_root(args.root)
+    # Sweeps inside the notebooks pick their executor from the environment (scalinglaws.sweep);
+    # papermill's kernels inherit it.
+    from .sweep import PROCESSES_ENV, SCHEDULER_ENV
+    if args.scheduler:
+        os.environ[SCHEDULER_ENV] = args.scheduler
+    if args.processes is not None:
+        if args.processes < 1:
+            print(f"error: --processes must be >= 1, got {args.processes}", file=sys.stderr)
+            return 2
+        os.environ[PROCESSES_ENV] = str(args.processes)
     if args.notebook:
         notebooks = [Path(p).resolve() for p in args.notebook]
         for p in notebooks:
@@ -59,6 +70,10 @@ def main(argv=None) -> int:
                    help="run this notebook file instead of the chapters (repeatable)")
     p.add_argument("--root", default=None, help="book root (default: found from the current folder)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the notebooks' parameter sweeps on this Dask scheduler (e.g. tcp://host:8786)")
+    p.add_argument("--processes", type=int, default=None, metavar="N",
+                   help="run the notebooks' parameter sweeps on a local pool of N processes")
     args = parser.parse_args(argv)
     if args.cmd == "reproduce":
         return _reproduce(args)

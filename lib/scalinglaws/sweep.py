@@ -1,0 +1,273 @@
+"""Parameter sweeps on any executor, with a content-addressed disk cache and progress bars.
+
+One function, :func:`sweep`, runs ``fn(**params)`` for every point of a grid (seeds x widths x
+learning rates x data sizes ...) and returns the results in grid order:
+
+* **executor**: ``None`` runs serially in this process; anything with a
+  :class:`concurrent.futures.Executor`-style ``submit`` works, e.g.
+  ``concurrent.futures.ProcessPoolExecutor()`` or a Dask cluster's
+  ``dask.distributed.Client(address).get_executor()``.  ``"auto"`` (the default) reads the
+  environment set by ``python -m scalinglaws reproduce --scheduler ADDRESS`` /
+  ``--processes N`` (``$SCALINGLAWS_SCHEDULER`` / ``$SCALINGLAWS_PROCESSES``), so a notebook
+  written for one core scales out without an edit.
+* **determinism**: with ``seed=`` given, each point receives ``seed=derive_seed(seed, params)``,
+  a function of the base seed and of the point's own parameters only, never of the order in
+  which workers finish, so every executor returns bit-identical results.
+* **cache**: with ``cache=`` a folder (or ``True`` for ``<repo>/.cache/sweeps``), each result
+  is stored under the SHA-256 of (the function's qualified name and source, the source of the
+  module that defines it, a fingerprint of every file of this library, the library version,
+  the point's parameters).  Any change of the library therefore invalidates the entries
+  (conservative: a notebook can never read a result computed by older code).  Entries are
+  written to a temporary file and renamed into place (:func:`os.replace` is atomic), so an
+  interrupted run never leaves a corrupt entry; an unreadable entry is recomputed.
+* **progress**: a ``tqdm`` bar (``tqdm.auto``, so it renders in notebooks too) with the
+  estimated time left; ``progress=False`` silences it.
+
+Example::
+
+    from scalinglaws.sweep import sweep, grid
+    res = sweep(simulate, grid(N=[64, 128, 256], P=[512]), seed=0, cache=True)
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import inspect
+import itertools
+import json
+import numbers
+import os
+import pickle
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["grid", "sweep", "derive_seed", "cache_key", "library_fingerprint",
+           "executor_from_env", "SCHEDULER_ENV", "PROCESSES_ENV"]
+
+SCHEDULER_ENV = "SCALINGLAWS_SCHEDULER"
+PROCESSES_ENV = "SCALINGLAWS_PROCESSES"
+
+
+def grid(**axes) -> list[dict]:
+    """Cartesian product of named axes, in row-major order: ``grid(a=[1, 2], b=[3])``
+    -> ``[{'a': 1, 'b': 3}, {'a': 2, 'b': 3}]``.  Each axis must be a non-empty sequence."""
+    if not axes:
+        raise ValueError("grid needs at least one named axis, e.g. grid(N=[64, 128])")
+    for k, v in axes.items():
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+            raise ValueError(f"grid axis {k!r} must be a sequence of values, got {v!r}")
+        if len(list(v)) == 0:
+            raise ValueError(f"grid axis {k!r} is empty")
+    keys = list(axes)
+    return [dict(zip(keys, vals)) for vals in itertools.product(*(list(axes[k]) for k in keys))]
+
+
+def _canonical(obj):
+    """A JSON-able canonical form of a parameter value (numbers, strings, tuples, arrays)."""
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, numbers.Integral):
+        return int(obj)
+    if isinstance(obj, numbers.Real):
+        return {"float": float(obj).hex()}  # exact, and distinct from an equal int
+    if isinstance(obj, np.ndarray):
+        a = np.ascontiguousarray(obj)
+        return {"ndarray": str(a.dtype), "shape": list(a.shape),
+                "sha256": hashlib.sha256(a.tobytes()).hexdigest()}
+    if isinstance(obj, (list, tuple)):
+        return [_canonical(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): _canonical(obj[k]) for k in sorted(obj, key=str)}
+    raise ValueError(f"sweep parameter value {obj!r} of type {type(obj).__name__} cannot be hashed "
+                     "reproducibly; use numbers, strings, tuples, lists, dicts or numpy arrays")
+
+
+def _params_json(params: dict) -> str:
+    return json.dumps(_canonical(params), sort_keys=True, separators=(",", ":"))
+
+
+def derive_seed(seed: int, params: dict) -> int:
+    """A 63-bit seed from a base ``seed`` and the point's parameters (order-independent)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    h = hashlib.sha256(f"{int(seed)}|{_params_json(params)}".encode()).digest()
+    return int.from_bytes(h[:8], "little") >> 1
+
+
+def library_fingerprint() -> str:
+    """SHA-256 over the contents of every ``.py`` file of this package (sorted by name)."""
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _function_identity(fn) -> str:
+    name = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    try:
+        src = inspect.getsource(fn)
+    except (OSError, TypeError):
+        src = ""
+    try:
+        mod_src = inspect.getsource(inspect.getmodule(fn)) if inspect.getmodule(fn) else ""
+    except (OSError, TypeError):
+        mod_src = ""
+    if not src:
+        raise ValueError(f"cannot read the source of {name}: a cached sweep needs a function whose "
+                         "source is available (define it in a module or a notebook cell)")
+    return "\n".join([name, src, hashlib.sha256(mod_src.encode()).hexdigest()])
+
+
+def cache_key(fn, params: dict, _prefix: str | None = None) -> str:
+    """The cache key of one point: SHA-256 of function identity, library, version and parameters."""
+    h = hashlib.sha256()
+    for part in (_prefix or _key_prefix(fn), _params_json(params)):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _key_prefix(fn) -> str:
+    from . import __version__
+    return "\0".join([_function_identity(fn), library_fingerprint(), __version__])
+
+
+def _cache_dir(cache) -> Path | None:
+    if cache is None or cache is False:
+        return None
+    if cache is True:
+        from .claims import find_root
+        try:
+            return find_root() / ".cache" / "sweeps"
+        except Exception:  # not inside the repository: use the user's cache folder
+            return Path.home() / ".cache" / "scalinglaws" / "sweeps"
+    return Path(cache)
+
+
+_MISS = object()
+
+
+def _cache_read(path: Path):
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except FileNotFoundError:
+        return _MISS
+    except Exception as exc:  # truncated or foreign file: recompute, never trust it
+        warnings.warn(f"ignoring unreadable sweep cache entry {path.name}: {exc}", RuntimeWarning)
+        return _MISS
+
+
+def _cache_write(path: Path, value) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)  # atomic on POSIX: readers see the old file or the whole new one
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def executor_from_env():
+    """The executor requested through the environment, or ``None`` (serial).
+
+    ``$SCALINGLAWS_SCHEDULER=tcp://host:8786`` gives a Dask ``Client(address).get_executor()``;
+    ``$SCALINGLAWS_PROCESSES=N`` a local ``ProcessPoolExecutor(N)``.
+    """
+    address = os.environ.get(SCHEDULER_ENV)
+    if address:
+        from dask.distributed import Client
+        return Client(address, set_as_default=False).get_executor()
+    n = os.environ.get(PROCESSES_ENV)
+    if n:
+        try:
+            n = int(n)
+            assert n >= 1
+        except (ValueError, AssertionError):
+            raise ValueError(f"${PROCESSES_ENV} must be an integer >= 1, got {os.environ[PROCESSES_ENV]!r}") from None
+        return cf.ProcessPoolExecutor(n)
+    return None
+
+
+def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
+          progress: bool = True, desc: str | None = None) -> list:
+    """Evaluate ``fn(**p)`` (plus ``seed=derive_seed(seed, p)`` if ``seed`` is given) for every
+    ``p`` in ``points`` and return the results in the order of ``points``.
+
+    Parameters
+    ----------
+    fn : callable
+        A function of keyword arguments.  For a process pool or Dask it must be picklable
+        (a module-level function; Dask also ships notebook functions with cloudpickle).
+    points : list of dict
+        The grid, e.g. from :func:`grid`.
+    executor : ``"auto"``, ``None`` or an executor
+        ``"auto"`` = :func:`executor_from_env` (serial unless the environment asks otherwise).
+    seed : int, optional
+        Base seed; each point gets its own seed derived from it and its parameters.
+    cache : ``None``, ``True`` or a folder
+        Disk cache of results (see the module docstring).
+    """
+    if not callable(fn):
+        raise ValueError(f"fn must be callable, got {fn!r}")
+    points = list(points)
+    if not all(isinstance(p, dict) for p in points):
+        raise ValueError("points must be a list of dicts of keyword arguments (see sweep.grid)")
+    calls = []
+    for p in points:
+        kw = dict(p)
+        if seed is not None:
+            if "seed" in kw:
+                raise ValueError("a point already has 'seed'; pass seed=None to sweep or drop it from the grid")
+            kw["seed"] = derive_seed(seed, p)
+        calls.append(kw)
+
+    cdir = _cache_dir(cache)
+    if cdir is not None:
+        prefix = _key_prefix(fn)
+        keys = [cache_key(fn, kw, prefix) for kw in calls]
+    else:
+        keys = [None] * len(calls)
+    results: list = [_MISS] * len(calls)
+    if cdir is not None:
+        for i, k in enumerate(keys):
+            results[i] = _cache_read(cdir / f"{k}.pkl")
+    todo = [i for i, r in enumerate(results) if r is _MISS]
+
+    owned = False
+    if executor == "auto":
+        executor = executor_from_env()
+        owned = isinstance(executor, cf.ProcessPoolExecutor)
+    from tqdm.auto import tqdm
+    bar = tqdm(total=len(calls), initial=len(calls) - len(todo), desc=desc or getattr(fn, "__name__", "sweep"),
+               disable=not progress, unit="pt", smoothing=0.1)
+    try:
+        def done(i, value):
+            results[i] = value
+            if cdir is not None:
+                _cache_write(cdir / f"{keys[i]}.pkl", value)
+            bar.update(1)
+
+        if executor is None:
+            for i in todo:
+                done(i, fn(**calls[i]))
+        else:
+            futures = {executor.submit(fn, **calls[i]): i for i in todo}
+            for fut in cf.as_completed(futures):
+                done(futures[fut], fut.result())
+    finally:
+        bar.close()
+        if owned:
+            executor.shutdown()
+    return results
