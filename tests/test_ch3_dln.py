@@ -1,0 +1,218 @@
+"""Chapter 3: deep linear network simulator and DMFT (notes 03 §1.3, §2, §4.4)."""
+import math
+
+import numpy as np
+import pytest
+
+from scalinglaws import dln_dmft as M, dln_simulation as S, lr_sweep as LS
+
+
+# ---------------------------------------------------------------- §4.4 check 1: gradient identity
+@pytest.mark.parametrize("residual", [False, True])
+def test_rank_one_update_equals_finite_difference_gradient(residual):
+    rng = np.random.default_rng(1)
+    D, N, L, P, g0, eta0, b = 5, 4, 3, 7, 0.7, 0.3, 0.6
+    X = rng.standard_normal((P, D)); y = rng.standard_normal(P)
+    W0 = rng.standard_normal((N, D)); Ws = [rng.standard_normal((N, N)) for _ in range(L if residual else L - 1)]
+    w = rng.standard_normal(N)
+    params = [W0, *Ws, w]
+    grads = []
+    eps = 1e-6
+    for A in params:
+        G = np.zeros_like(A)
+        for idx in np.ndindex(A.shape):
+            old = A[idx]
+            A[idx] = old + eps; fp = S.loss_half_train(W0, Ws, w, X, y, g0, residual, b)
+            A[idx] = old - eps; fm = S.loss_half_train(W0, Ws, w, X, y, g0, residual, b)
+            A[idx] = old
+            G[idx] = (fp - fm) / (2 * eps)
+        grads.append(G)
+    before = [A.copy() for A in params]
+    # e = (sqrt(D)/P) X^T Delta with Delta = f - y
+    nu = N / D
+    H = X @ W0.T / math.sqrt(D)
+    for W in Ws:
+        H = H + b * H @ W.T / math.sqrt(N) if residual else H @ W.T / math.sqrt(N)
+    f = H @ w / (g0 * math.sqrt(nu * N))
+    e = math.sqrt(D) / P * X.T @ (f - y)
+    S.rank_one_step(W0, Ws, w, e, eta0, g0, residual=residual, b=b)
+    eta = eta0 * g0 ** 2 * N
+    for A, A0, G in zip(params, before, grads):
+        step = A0 - A
+        assert np.max(np.abs(step - eta * G)) < 1e-8 * max(1.0, np.max(np.abs(eta * G)))
+
+
+# ---------------------------------------------------------------- §4.4 check 2: initial values
+@pytest.mark.parametrize("nu,g0,sigma,kw", [(1.0, 1.0, 0.0, {}), (0.5, 2.0, 0.3, dict(alpha=2.0)),
+                                           (3.0, 0.5, 0.5, dict(alpha_B=1.0))])
+def test_initial_loss(nu, g0, sigma, kw):
+    r = M.dmft_dln(2, nu, g0, 0.1, 3, sigma=sigma, **kw)
+    assert abs(r.test[0] - (1 + 1 / (g0 ** 2 * nu) + sigma ** 2)) < 1e-12
+    assert abs(r.Cg1[0, 0] - 1.0) < 1e-12
+    rc = M.dmft_dln(2, nu, g0, 0.1, 3, sigma=sigma, centred=True, **kw)
+    assert abs(rc.test[0] - (1 + sigma ** 2)) < 1e-12
+
+
+@pytest.mark.parametrize("L,b", [(2, 0.7), (4, 0.5), (3, 1.0)])
+def test_residual_initial_kernel(L, b):
+    r = M.dmft_dln(L, 1.0, 1.0, 0.05, 2, residual=True, branch=b)
+    assert abs(r.Cg1[0, 0] - (1 + b * b) ** L) < 1e-12
+    assert abs(r.test[0] - (1 + (1 + b * b) ** L)) < 1e-12
+
+
+# ---------------------------------------------------------------- §4.4 check 3: lazy limit
+@pytest.mark.parametrize("L", [1, 2, 3])
+def test_lazy_limit(L):
+    r = M.dmft_dln(L, 1e6, 1.0, 0.1, 15, parameterization="ntk")
+    lz = M.lazy_population_loss(L, 0.1, 15)
+    assert np.max(np.abs(r.test / lz - 1)) < 1e-3
+
+
+def test_powerlaw_lazy_limit():
+    lam, b2 = M.powerlaw_spectrum(300, 1.5, 0.5)
+    r = M.dmft_powerlaw(2, 1e-5, 0.3, 50, lam, b2)
+    t = np.arange(50)
+    ref = (lam * b2 * (1 - 3 * 0.3 * lam) ** (2 * t[:, None])).sum(1)
+    assert np.max(np.abs(r.test / ref - 1)) < 1e-3
+
+
+# ---------------------------------------------------------------- §4.4 check 4: linear regression
+@pytest.mark.parametrize("alpha", [0.5, 2.0])
+def test_linear_regression_subcase(alpha):
+    eta, T, D, sigma = 0.1, 25, 2000, 0.3   # notes §4.4 check 4 (D = 2000, 5%)
+    te, tr = M.linear_regression_dmft(eta, T, alpha, sigma)
+    rng = np.random.default_rng(0)
+    P = int(alpha * D)
+    sims = []
+    for s in range(4):
+        X = rng.standard_normal((P, D)); bs = rng.standard_normal(D)
+        y = X @ bs / math.sqrt(D) + sigma * rng.standard_normal(P)
+        beta = np.zeros(D); out = []
+        for t in range(T):
+            res = X @ beta / math.sqrt(D) - y
+            out.append((np.sum((beta - bs) ** 2) / D + sigma ** 2, np.mean(res ** 2)))
+            beta -= eta * math.sqrt(D) / P * X.T @ res
+        sims.append(out)
+    sims = np.mean(sims, axis=0)
+    for k in (10, T - 1):
+        assert abs(sims[k, 0] / te[k] - 1) < 0.05
+        assert abs(sims[k, 1] / tr[k] - 1) < 0.05
+
+
+# ---------------------------------------------------------------- §4.4 check 12 + two solvers agree
+@pytest.mark.parametrize("kw", [dict(), dict(alpha=2.0), dict(alpha=1.0, sigma=0.5), dict(alpha_B=0.25, sigma=0.5),
+                                dict(alpha=2.0, centred=True), dict(parameterization="ntk", alpha=4.0)])
+def test_causal_equals_fixed_point(kw):
+    a = M.dmft_dln(2, 1.0, 1.0, 0.1, 30, **kw)
+    b = M.dmft_dln(2, 1.0, 1.0, 0.1, 30, method="fixed_point", **kw)
+    np.testing.assert_allclose(a.test, b.test, rtol=1e-9)
+    np.testing.assert_allclose(a.train, b.train, rtol=1e-9)
+
+
+def test_window_independence_near_edge():
+    # notes §2.7a pitfall: nu=2, L=2, gamma0=2, eta0=0.25, T=10 converges with c <= 5, finite loss
+    ref = M.dmft_dln(2, 2.0, 2.0, 0.25, 10)
+    assert not ref.diverged
+    for c in (1, 2, 5):
+        r = M.dmft_dln(2, 2.0, 2.0, 0.25, 10, method="fixed_point", window=c)
+        np.testing.assert_allclose(r.test, ref.test, rtol=1e-8)
+
+
+def test_residual_zero_branch_is_one_layer_net():
+    a = M.dmft_dln(3, 1.0, 1.0, 0.1, 20, alpha=2.0, residual=True, branch=0.0)
+    b = M.dmft_dln(1, 1.0, 1.0, 0.1, 20, alpha=2.0)
+    np.testing.assert_allclose(a.test, b.test, rtol=1e-12)
+    np.testing.assert_allclose(a.train, b.train, rtol=1e-12)
+
+
+def test_notes_reference_values():
+    # notes §3 Fig 1 [V]: muP L=2, gamma0=1, alpha=2, eta0=0.1: L(20), L(59) for nu = 1
+    r = M.dmft_dln(2, 1.0, 1.0, 0.1, 60, alpha=2.0)
+    assert abs(r.test[20] - 0.113) < 0.0015 and abs(r.test[59] - 0.010) < 0.0006
+    # notes §2.5 [V]: residual L = 4, t = 29
+    r = M.dmft_dln(4, 1.0, 1.0, 0.05, 30, alpha=2.0, residual=True)
+    assert abs(r.test[29] - 0.120) < 0.0015
+
+
+# ---------------------------------------------------------------- §4.4 check 5: DMFT vs simulation
+def test_dmft_vs_simulation_and_finite_size_convergence():
+    kw = dict(alpha=1.0, sigma=0.2)
+    d = M.dmft_dln(3, 2.0, 1.0, 0.05, 40, **kw).test[39]
+    errs = []
+    for D, n in [(100, 8), (300, 8)]:
+        s = S.simulate_seeds(n, D, 2.0, 3, 1.0, 0.05, 40, **kw)
+        errs.append(abs(s.test[39] / d - 1))
+    assert errs[1] < 0.10
+    assert errs[1] < errs[0]
+
+
+def test_dmft_vs_simulation_online_and_residual():
+    d = M.dmft_dln(2, 1.0, 1.0, 0.1, 40, alpha_B=1.0, sigma=0.5)
+    s = S.simulate_seeds(8, 200, 1.0, 2, 1.0, 0.1, 40, alpha_B=1.0, sigma=0.5)
+    for t in (10, 39):
+        assert abs(s.test[t] / d.test[t] - 1) < 0.10
+    d = M.dmft_dln(2, 1.0, 1.0, 0.05, 30, alpha=2.0, residual=True)
+    s = S.simulate_seeds(8, 200, 1.0, 2, 1.0, 0.05, 30, alpha=2.0, residual=True)
+    for t in (10, 29):
+        assert abs(s.test[t] / d.test[t] - 1) < 0.10
+
+
+def test_powerlaw_dmft_vs_simulation():
+    lam, b2 = M.powerlaw_spectrum(800, 1.5, 0.5)
+    d = M.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2)
+    s = np.mean([S.simulate_dln(None, 1.0, 1, 1.0, 0.2, 60, spectrum=(lam, b2), seed=k)[0] for k in range(2)], axis=0)
+    for t in (10, 59):
+        assert abs(s[t] / d.test[t] - 1) < 0.05
+
+
+# ---------------------------------------------------------------- LR sweep
+def test_refine_argmin_parabola():
+    etas = np.geomspace(0.01, 1, 21)
+    v = (np.log(etas) - np.log(0.137)) ** 2
+    es, eg, edge = LS.refine_argmin(etas, v)
+    assert abs(es / 0.137 - 1) < 1e-9 and not edge
+    v2 = v.copy(); v2[-3:] = np.inf
+    assert abs(LS.refine_argmin(etas, v2)[0] / 0.137 - 1) < 1e-9
+    with pytest.raises(ValueError):
+        LS.refine_argmin(etas, np.full(21, np.inf))
+
+
+def test_mup_transfer_and_ntk_shift():
+    etas = np.geomspace(0.02, 4, 41)
+    opt = {}
+    for par in ("mup", "ntk"):
+        opt[par] = [LS.lr_sweep(lambda e: M.dmft_dln(2, nu, 2.0, e, 10, parameterization=par).test[-1], etas).eta_star
+                    for nu in (1, 4, 16, 64)]
+    assert max(opt["mup"]) / min(opt["mup"]) <= 1.25
+    assert np.all(np.diff(opt["ntk"]) >= 0) and opt["ntk"][-1] / opt["ntk"][0] >= 2
+    assert abs(opt["ntk"][-1] - 1 / 3) < 0.05
+
+
+# ---------------------------------------------------------------- bad input / divergence
+def test_divergence_flag_and_no_nan():
+    r = M.dmft_dln(2, 1.0, 1.0, 2.0, 200)
+    assert r.diverged and r.t_diverged is not None
+    assert np.all(np.isinf(r.test[r.t_diverged:])) and not np.any(np.isnan(r.test))
+    assert np.all(np.isfinite(r.test[:r.t_diverged]))
+    ok = M.dmft_dln(2, 1.0, 1.0, 0.1, 200)
+    assert not ok.diverged and np.all(np.isfinite(ok.test))
+
+
+@pytest.mark.parametrize("bad", [dict(L=0), dict(nu=0.0), dict(nu=-1.0), dict(eta0=0.0), dict(eta0=float("nan")),
+                                 dict(T=0), dict(alpha=0.0), dict(alpha_B=-1.0), dict(sigma=-0.1),
+                                 dict(parameterization="sp"), dict(alpha=1.0, alpha_B=1.0)])
+def test_bad_inputs_raise(bad):
+    kw = dict(L=2, nu=1.0, gamma0=1.0, eta0=0.1, T=5)
+    kw.update(bad)
+    with pytest.raises(ValueError):
+        M.dmft_dln(kw.pop("L"), kw.pop("nu"), kw.pop("gamma0"), kw.pop("eta0"), kw.pop("T"), **kw)
+    with pytest.raises(ValueError):
+        kw2 = dict(L=2, nu=1.0, gamma0=1.0, eta0=0.1, T=5); kw2.update(bad)
+        S.simulate_dln(20, kw2.pop("nu"), kw2.pop("L"), kw2.pop("gamma0"), kw2.pop("eta0"), kw2.pop("T"), **kw2)
+
+
+def test_powerlaw_bad_inputs():
+    with pytest.raises(ValueError):
+        M.powerlaw_spectrum(100, 1.0, 0.5)
+    with pytest.raises(ValueError):
+        M.dmft_powerlaw(1, 1.0, 0.1, 10, np.array([1.0, -1.0]), np.array([1.0, 1.0]))
