@@ -105,3 +105,13 @@ def test_bad_inputs(kw, match):
     args.update(kw)
     with pytest.raises(ValueError, match=match):
         S.simulate(args.pop("a"), args.pop("b"), args.pop("M"), args.pop("N"), args.pop("P"), args.pop("t"), **args)
+
+
+def test_agreement_summary():
+    a = S.agreement([1.0, 2.0], [0.1, 0.1], [1.2, 2.0])
+    assert abs(a["max_z"] - 2.0) < 1e-12 and abs(a["max_rel"] - 0.2 / 1.2) < 1e-12
+    assert abs(a["ratio"] - 0.2 / (0.4 + 0.012)) < 1e-12
+    with pytest.raises(ValueError, match="one shape"):
+        S.agreement([1.0], [0.1, 0.2], [1.0])
+    with pytest.raises(ValueError, match="finite"):
+        S.agreement([np.nan], [0.1], [1.0])

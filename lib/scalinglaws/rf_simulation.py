@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-__all__ = ["SimResult", "simulate", "simulate_ensemble", "draw_loss", "decay_factor"]
+__all__ = ["SimResult", "simulate", "simulate_ensemble", "draw_loss", "decay_factor", "agreement"]
 
 
 @dataclass(frozen=True)
@@ -214,3 +214,23 @@ def simulate_ensemble(a, b, M, N, E, t, *, n_seeds=8, seed=0) -> SimResult:
     d = np.array(draws)
     m, s = d.mean(0), d.std(0, ddof=1) / math.sqrt(n_seeds)
     return SimResult(t, m, s, m.copy(), s.copy(), d, d.copy())
+
+
+def agreement(sim_mean, sim_se, theory, *, k: float = 4.0, rel: float = 0.01, floor: float = 0.0) -> dict:
+    """Theory-vs-simulation summary with the notes' tolerance ``|sim - th| <= k SE + rel |th| + floor`` (notes §4.2).
+
+    Returns ``ratio`` = max of |sim - th| / (k SE + rel |th| + floor) (<= 1 means every point passes),
+    ``max_z`` = max |sim - th| / SE (errors in units of the standard error), ``max_rel`` = max
+    |sim - th| / |th|.
+    """
+    s, e, th = (np.asarray(x, float) for x in (sim_mean, sim_se, theory))
+    if not (s.shape == e.shape == th.shape):
+        raise ValueError(f"sim_mean, sim_se and theory must have one shape, got {s.shape}, {e.shape}, {th.shape}")
+    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(e)) and np.all(np.isfinite(th))):
+        raise ValueError("agreement needs finite simulation means, standard errors and theory values")
+    d = np.abs(s - th)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(e > 0, d / e, np.where(d > 0, np.inf, 0.0))
+        relerr = np.where(np.abs(th) > 0, d / np.abs(th), np.inf)
+    return dict(ratio=float(np.max(d / (k * e + rel * np.abs(th) + floor))), max_z=float(np.max(z)),
+                max_rel=float(np.max(relerr)))
