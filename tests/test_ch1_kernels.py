@@ -44,6 +44,39 @@ def test_numba_equals_numpy_and_1d_form():
     np.testing.assert_allclose(K.ntk_gram(X), K.ntk_gram(X, part="output") + K.ntk_gram(X, part="input"), rtol=1e-14)
 
 
+@pytest.mark.parametrize("m,part", [(0, "output"), (1, "full"), (1, "output"), (1, "input"),
+                                    (2, "full"), (2, "output"), (2, "input")])
+def test_fused_gram_kernel_equals_numpy_path_large_and_rectangular(m, part):
+    # n > 64 exercises the tiled mirror of the symmetric kernel; duplicated and nearly parallel
+    # points exercise the cancellation-free cross norm of the fix-up pass.
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((150, 3))
+    X[100:110] = X[:10] * (1 + 1e-9)
+    X[110:115] = X[10:15]
+    Y = rng.standard_normal((77, 3))
+    # The full NTK adds terms of opposite sign (the input part carries x~.y~ < 0), so an entry can be
+    # a cancellation far below the matrix scale: compare to 1e-13 relative plus 1e-14 of max |K|.
+    for A, B in ((X, None), (X, Y), (Y, X)):
+        ref = K.ntk_gram(A, B, m=m, part=part, method="numpy")
+        np.testing.assert_allclose(K.ntk_gram(A, B, m=m, part=part), ref, rtol=1e-13, atol=1e-14 * np.abs(ref).max())
+
+
+def test_vectorised_atan2_against_libm():
+    rng = np.random.default_rng(0)
+    th = np.concatenate([rng.uniform(0, np.pi, 200_000), [0.0, np.pi, np.pi / 2, np.pi / 4, 3 * np.pi / 4, 1e-300]])
+    r = np.exp(rng.uniform(-30, 30, th.size))  # arbitrary radii: only the angle matters
+    s, c = np.abs(r * np.sin(th)), r * np.cos(th)
+    s[-6:], c[-6:] = [0.0, 0.0, 1.0, 1.0, 1.0, 1e-300], [1.0, -1.0, 0.0, 1.0, -1.0, 1.0]
+    ref = np.arctan2(s, c)
+    got = K.atan2_upper(s, c)
+    assert np.max(np.abs(got - ref) / np.spacing(np.maximum(ref, 1e-300))) <= 2.0  # at most 2 ulp
+    assert got[-6] == 0.0 and got[-5] == np.pi and got[-4] == np.pi / 2
+    with pytest.raises(ValueError, match="`s` must be >= 0"):
+        K.atan2_upper(-1.0, 1.0)
+    with pytest.raises(ValueError, match=r"\(s, c\) != \(0, 0\)"):
+        K.atan2_upper(0.0, 0.0)
+
+
 @pytest.mark.parametrize("m", [0, 1, 2])
 def test_monte_carlo_random_features(m):
     """E over w ~ N(0, I) of sigma(w.x~) sigma(w.y~) and sigma'(.)sigma'(.) x~.y~: |MC - analytic| < 5 SE."""

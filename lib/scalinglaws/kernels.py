@@ -14,8 +14,8 @@ Network (notes 01 §2.1): ``f(x) = N^{-1/2} sum_n a_n relu(sigma_w w_n.x + sigma
 Numerics: ``theta = atan2(|x~ x y~|, x~.y~)`` where the cross norm ``|x~||y~| sin theta`` is computed
 without cancellation (from coordinate differences for nearly (anti)parallel pairs), so the kernels
 keep full relative precision near ``t = +-1`` and the diagonal is exact.  The dot products come from
-one BLAS product; the elementwise pass is a numba kernel (``_ntk_elementwise_kernel``) with a NumPy
-reference path (``method="numpy"``).
+one BLAS product; cross norm, angle and kernel value are one fused numba pass (``_ntk_gram_kernel``,
+upper triangle only for a symmetric Gram), with a NumPy reference path (``method="numpy"``).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["arccos_J", "ntk_from_angle", "ntk_gram", "ntk_1d", "PARTS", "check_activation"]
+__all__ = ["arccos_J", "atan2_upper", "ntk_from_angle", "ntk_gram", "ntk_1d", "PARTS", "check_activation"]
 
 PARTS = ("full", "output", "input")
 
@@ -47,7 +47,7 @@ def _check_scales(sigma_w, sigma_b):
             raise ValueError(f"`{name}` must be a finite number > 0, got {v!r}")
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _J(m, theta, c, s):
     if m == 0:
         return math.pi - theta
@@ -70,13 +70,60 @@ def arccos_J(m, theta):
     return 3 * s * c + (np.pi - theta) * (1 + 2 * c * c)
 
 
-@numba.njit(cache=True)
+# Cephes atan rational approximation (S. Moshier), |error| <= 2 ulp on [0, pi] against libm's
+# atan2 (tests/test_ch1_kernels.py).  Branch-free selects and error_model="numpy" (no
+# ZeroDivisionError checks) let LLVM vectorise the Gram pass: ~2 ns per value instead of
+# ~25 ns for a libm atan2 call on our machines (benchmarks/bench_kernels.py).
+_AT_P = (-8.750608600031904122785e-1, -1.615753718733365076637e1, -7.500855792314704667340e1,
+         -1.228866684490136173410e2, -6.485021904942025371773e1)
+_AT_Q = (2.485846490142306297962e1, 1.650270098316988542046e2, 4.328810604912902668951e2,
+         4.853903996359136964868e2, 1.945506571482613964425e2)
+_MOREBITS = 6.123233995736765886130e-17  # pi/2 - float(pi/2)
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _atan2_upper(s, c):
+    """``atan2(s, c)`` for ``s >= 0`` (an angle in ``[0, pi]``), vectorisable."""
+    P0, P1, P2, P3, P4 = _AT_P
+    Q0, Q1, Q2, Q3, Q4 = _AT_Q
+    ac = abs(c)
+    big = s > ac
+    a = ac if big else s
+    b = s if big else ac
+    t = a / b
+    hi = t > 0.66
+    x = (t - 1.0) / (t + 1.0) if hi else t
+    z = x * x
+    z = z * ((((P0 * z + P1) * z + P2) * z + P3) * z + P4) / (((((z + Q0) * z + Q1) * z + Q2) * z + Q3) * z + Q4)
+    z = x * z + x
+    y = (0.25 * math.pi + 0.5 * _MOREBITS + z) if hi else z
+    y = (0.5 * math.pi - y) + _MOREBITS if big else y
+    return (math.pi - y) + 2.0 * _MOREBITS if c < 0 else y
+
+
+def atan2_upper(s, c):
+    """Vectorisable ``atan2(s, c)`` for ``s >= 0`` used by the kernels (array version, for tests)."""
+    s, c = np.broadcast_arrays(np.asarray(s, dtype=float), np.asarray(c, dtype=float))
+    if np.any(s < 0) or np.any((s == 0) & (c == 0)) or not (np.all(np.isfinite(s)) and np.all(np.isfinite(c))):
+        raise ValueError("`s` must be >= 0 and finite, `c` finite, and (s, c) != (0, 0)")
+    out = np.empty(s.shape)
+    _atan2_upper_array(s.ravel(), c.ravel(), out.reshape(-1))
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _atan2_upper_array(s, c, out):
+    for i in range(s.size):
+        out[i] = _atan2_upper(s[i], c[i])
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _ntk_value(dot, cross, nx, ny, m, part_code):
     # part_code: 0 full, 1 output, 2 input
-    theta = math.atan2(cross, dot)
     nn = nx * ny
     c = dot / nn
     s = cross / nn
+    theta = _atan2_upper(s, c)
     out = 0.0
     if part_code != 2:
         out += nn ** m * _J(m, theta, c, s) / (2.0 * math.pi)
@@ -85,7 +132,7 @@ def _ntk_value(dot, cross, nx, ny, m, part_code):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _ntk_elementwise_kernel(dot, cross, nx, ny, m, part_code, out):
     n1, n2 = dot.shape
     for i in range(n1):
@@ -135,27 +182,86 @@ def _augment(X, sigma_w, sigma_b, name):
     return np.hstack([sigma_w * X, np.full((X.shape[0], 1), float(sigma_b))])
 
 
+@numba.njit(cache=True, inline="always")
+def _cross_norm(Xa, Ya, i, j, nxi, nyj, c, thresh):
+    # |x~||y~| sin(theta): from sqrt(1 - c^2) away from the poles; near theta = 0, pi from the
+    # half-angle form 2 sin(theta/2) cos(theta/2) with the half-angle functions from coordinate
+    # differences of the unit vectors (no cancellation, exact diagonal).
+    nn = nxi * nyj
+    if c > thresh or c < -thresh:
+        sm = 0.0
+        sp = 0.0
+        for k in range(Xa.shape[1]):
+            a = Xa[i, k] / nxi
+            b = Ya[j, k] / nyj
+            sm += (a - b) * (a - b)
+            sp += (a + b) * (a + b)
+        return nn * math.sqrt(sm) * math.sqrt(sp) / 2.0
+    return nn * math.sqrt(max(0.0, 1.0 - c * c))
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _gram_row(row, ny, xi, orow, j0, m, part_code):
+    # Vectorisable pass over one row with the cross norm |x~||y~| sqrt(1 - c^2).  Called with
+    # literal (m, part_code) so that LLVM sees a branch-free, specialised loop.
+    for j in range(j0, row.size):
+        nn = xi * ny[j]
+        c = row[j] / nn
+        orow[j] = _ntk_value(row[j], nn * math.sqrt(max(0.0, 1.0 - c * c)), xi, ny[j], m, part_code)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _ntk_gram_kernel(Xa, Ya, nx, ny, dot, m, part_code, thresh, sym, out):
+    # Per row: (1) the vectorised pass (_gram_row); (2) a scalar pass recomputing the rare nearly
+    # (anti)parallel pairs (|c| > thresh) with the cancellation-free cross norm; exact diagonal.
+    # Symmetric case: upper triangle only, then mirrored in cache-sized tiles.
+    n1, n2 = dot.shape
+    for i in range(n1):
+        j0 = i if sym else 0
+        xi = nx[i]
+        row = dot[i]
+        orow = out[i]
+        if m == 0:
+            if part_code == 0:
+                _gram_row(row, ny, xi, orow, j0, 0, 0)
+            else:
+                _gram_row(row, ny, xi, orow, j0, 0, 1)
+        elif m == 1:
+            if part_code == 0:
+                _gram_row(row, ny, xi, orow, j0, 1, 0)
+            elif part_code == 1:
+                _gram_row(row, ny, xi, orow, j0, 1, 1)
+            else:
+                _gram_row(row, ny, xi, orow, j0, 1, 2)
+        else:
+            if part_code == 0:
+                _gram_row(row, ny, xi, orow, j0, 2, 0)
+            elif part_code == 1:
+                _gram_row(row, ny, xi, orow, j0, 2, 1)
+            else:
+                _gram_row(row, ny, xi, orow, j0, 2, 2)
+        for j in range(j0, n2):
+            c = row[j] / (xi * ny[j])
+            if c > thresh or c < -thresh:
+                orow[j] = _ntk_value(row[j], _cross_norm(Xa, Ya, i, j, xi, ny[j], c, thresh), xi, ny[j], m, part_code)
+        if sym:
+            orow[i] = _ntk_value(xi * xi, 0.0, xi, xi, m, part_code)
+    if sym:
+        B = 64
+        for ib in range(0, n1, B):
+            for jb in range(0, ib + 1, B):
+                for i in range(ib, min(ib + B, n1)):
+                    for j in range(jb, min(jb + B, i)):
+                        out[i, j] = out[j, i]
+
+
 @numba.njit(cache=True)
 def _fix_cross_kernel(Xa, Ya, nx, ny, dot, cross, thresh):
-    # |x~||y~| sin(theta) = |x~||y~| * 2 sin(theta/2) cos(theta/2), with the half-angle
-    # functions from coordinate differences of the unit vectors: exact near theta = 0, pi.
+    # Cross norms for the NumPy reference path (same formula as the fused kernel).
     n1, n2 = dot.shape
-    D = Xa.shape[1]
     for i in range(n1):
         for j in range(n2):
-            nn = nx[i] * ny[j]
-            c = dot[i, j] / nn
-            if c > thresh or c < -thresh:
-                sm = 0.0
-                sp = 0.0
-                for k in range(D):
-                    a = Xa[i, k] / nx[i]
-                    b = Ya[j, k] / ny[j]
-                    sm += (a - b) * (a - b)
-                    sp += (a + b) * (a + b)
-                cross[i, j] = nn * math.sqrt(sm) * math.sqrt(sp) / 2.0
-            else:
-                cross[i, j] = nn * math.sqrt(max(0.0, 1.0 - c * c))
+            cross[i, j] = _cross_norm(Xa, Ya, i, j, nx[i], ny[j], dot[i, j] / (nx[i] * ny[j]), thresh)
 
 
 def ntk_gram(X, Y=None, m=1, part="full", sigma_w=1.0, sigma_b=1.0, method="numba"):
@@ -177,19 +283,17 @@ def ntk_gram(X, Y=None, m=1, part="full", sigma_w=1.0, sigma_b=1.0, method="numb
     nx = np.sqrt(np.einsum("ij,ij->i", Xa, Xa))
     ny = np.sqrt(np.einsum("ij,ij->i", Ya, Ya))
     dot = Xa @ Ya.T
-    cross = np.empty_like(dot)
-    _fix_cross_kernel(Xa, Ya, nx, ny, dot, cross, 0.99)
-    if sym:
-        np.fill_diagonal(dot, nx * nx)
-        np.fill_diagonal(cross, 0.0)
     code = PARTS.index(part)
     if method == "numpy":
+        cross = np.empty_like(dot)
+        _fix_cross_kernel(Xa, Ya, nx, ny, dot, cross, 0.99)
+        if sym:
+            np.fill_diagonal(dot, nx * nx)
+            np.fill_diagonal(cross, 0.0)
         K = _ntk_elementwise_numpy(dot, cross, nx, ny, m, code)
-    else:
-        K = np.empty_like(dot)
-        _ntk_elementwise_kernel(dot, cross, nx, ny, m, code, K)
-    if sym:
-        K = 0.5 * (K + K.T)
+        return 0.5 * (K + K.T) if sym else K
+    K = np.empty_like(dot)
+    _ntk_gram_kernel(Xa, Ya, nx, ny, dot, m, code, 0.99, sym, K)
     return K
 
 
