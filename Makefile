@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: env book test unit bench clean
+.PHONY: env book test unit bench bench-env clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ test: $(STAMP)
 	SCALINGLAWS_PROFILE=fast SCALINGLAWS_CLAIMS_DIR=$(CURDIR)/_build/ci/claims \
 	    $(BIN)/jupyter-book build --all -W --keep-going --path-output _build/ci .
 	$(BIN)/python tools/check_site.py _build/ci/_build/html
+
+# Benchmarks (issue 6): every script in benchmarks/, results to benchmarks/results/*.json, shown on
+# the book's benchmark page.  `make bench-env` adds the optional neural-tangents environment.
+bench: $(STAMP)
+	for f in benchmarks/bench_*.py; do [ "$$f" = benchmarks/bench_notebooks.py ] || $(BIN)/python $$f || exit 1; done
+	$(BIN)/python benchmarks/bench_notebooks.py fast default
+
+bench-env:
+	$(PYTHON) -m venv .venv-nt
+	.venv-nt/bin/python -m pip install --quiet "neural-tangents==0.6.5" "jax==0.4.30" "jaxlib==0.4.30" "tf2jax==0.3.6"
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not notebook"

@@ -49,6 +49,11 @@ def _reproduce(args) -> int:
         results.append(r)
         bar.write(f"{'ok  ' if r.ok else 'FAIL'} {nb.relative_to(root) if nb.is_relative_to(root) else nb}"
                   f"  ({r.seconds:.1f} s)  {r.summary()}")
+    import json
+    timings = [{"notebook": str(r.source.relative_to(root) if r.source.is_relative_to(root) else r.source),
+                "seconds": round(r.seconds, 2), "claims": len(r.claims), "failed_claims": len(r.failed_claims),
+                "error": r.error} for r in results]
+    (out / "timings.json").write_text(json.dumps({"profile": args.profile, "notebooks": timings}, indent=1))
     print()
     print(text_table([r.record for r in results if r.record]))
     bad = [r for r in results if not r.ok]
