@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-__all__ = ["DMFTResult", "dmft_dln", "dmft_powerlaw", "powerlaw_spectrum", "gamma0_of",
+__all__ = ["DMFTResult", "dmft_dln", "dmft_powerlaw", "powerlaw_spectrum", "binned_powerlaw_spectrum",
+           "lazy_powerlaw_loss", "rich_exponent", "gamma0_of",
            "lazy_population_loss", "linear_regression_dmft", "DIVERGENCE_FACTOR"]
 
 DIVERGENCE_FACTOR = 1e8   # a loss above DIVERGENCE_FACTOR * L(0) (or non-finite) = diverged
@@ -243,6 +244,56 @@ def _dsite_step(t, mode, centred, powerlaw, Hrow, Cg1, inv_g2nu, inv_gnu, alpha,
 
 
 @numba.njit(cache=True, fastmath=True)
+def _backward_layers(t, L, eg, Ce, Mru, Mrv, Mgu, Mgv, Cr, Cg, ones, row, Q):
+    """Backward sweep l = L-1..0 at step t (notes §2.7b step 1)."""
+    for l in range(L - 1, -1, -1):
+        Cu = Ce if l == 0 else Cr[l - 1]
+        for s in range(t):
+            if l < L - 1:
+                Q[s] = Mgu[l + 1, t, s] - eg * Cg[l + 1, t, s]
+            else:
+                Q[s] = -eg
+        Mgv[l, t, t] = 1.0
+        for s in range(t):
+            q = Q[s]
+            if q != 0.0:
+                for j in range(s + 1):
+                    Mgu[l, t, j] += q * Mru[l, s, j]
+                    Mgv[l, t, j] += q * Mrv[l, s, j]
+        row[:t + 1] = 0.0
+        _corr_row(t, Mgu[l, t], Cu, Mgu[l], row)
+        if l < L - 1:
+            _corr_row(t, Mgv[l, t], Cg[l + 1], Mgv[l], row)
+        else:
+            _corr_row(t, Mgv[l, t], ones, Mgv[l], row)
+        _sym_set(Cg[l], t, row)
+
+
+@numba.njit(cache=True, fastmath=True)
+def _forward_layers(t, L, eg, Ce, A0, Mru, Mrv, Mgu, Mgv, Cr, Cg, ones, row):
+    """Forward sweep l = 0..L-1 at step t (notes §2.7b step 3)."""
+    for l in range(L):
+        Cu = Ce if l == 0 else Cr[l - 1]
+        Ain = A0 if l == 0 else Mrv[l - 1]
+        Mru[l, t, t] = 1.0
+        for s in range(t + 1):
+            p = Ain[t, s]
+            if s < t:
+                p -= eg * Cu[t, s]
+            if p != 0.0:
+                for j in range(s + 1):
+                    Mru[l, t, j] += p * Mgu[l, s, j]
+                    Mrv[l, t, j] += p * Mgv[l, s, j]
+        row[:t + 1] = 0.0
+        _corr_row(t, Mru[l, t], Cu, Mru[l], row)
+        if l < L - 1:
+            _corr_row(t, Mrv[l, t], Cg[l + 1], Mrv[l], row)
+        else:
+            _corr_row(t, Mrv[l, t], ones, Mrv[l], row)
+        _sym_set(Cr[l], t, row)
+
+
+@numba.njit(cache=True, fastmath=True)
 def _dln_causal_kernel(L, T, mode, centred, powerlaw, nu_inf, inv_g2nu, inv_gnu, gamma0, eta0,
                        alpha, alpha_B, sigma2, lam, wce, wL, div_factor):
     eg = eta0 * gamma0
@@ -259,28 +310,7 @@ def _dln_causal_kernel(L, T, mode, centred, powerlaw, nu_inf, inv_g2nu, inv_gnu,
     row = np.zeros(T)
     Q = np.zeros(T)
     for t in range(T):
-        # ---- backward pass, l = L-1 .. 0
-        for l in range(L - 1, -1, -1):
-            Cu = Ce if l == 0 else Cr[l - 1]
-            for s in range(t):
-                if l < L - 1:
-                    Q[s] = Mgu[l + 1, t, s] - eg * Cg[l + 1, t, s]
-                else:
-                    Q[s] = -eg
-            Mgv[l, t, t] = 1.0
-            for s in range(t):
-                q = Q[s]
-                if q != 0.0:
-                    for j in range(s + 1):
-                        Mgu[l, t, j] += q * Mru[l, s, j]
-                        Mgv[l, t, j] += q * Mrv[l, s, j]
-            row[:t + 1] = 0.0
-            _corr_row(t, Mgu[l, t], Cu, Mgu[l], row)
-            if l < L - 1:
-                _corr_row(t, Mgv[l, t], Cg[l + 1], Mgv[l], row)
-            else:
-                _corr_row(t, Mgv[l, t], ones, Mgv[l], row)
-            _sym_set(Cg[l], t, row)
+        _backward_layers(t, L, eg, Ce, Mru, Mrv, Mgu, Mgv, Cr, Cg, ones, row, Q)
         # ---- D-site / P-site
         for s in range(t):
             H[t, s] = Mgu[0, t, s] / gamma0 - eta0 * Cg[0, t, s]
@@ -292,27 +322,118 @@ def _dln_causal_kernel(L, T, mode, centred, powerlaw, nu_inf, inv_g2nu, inv_gnu,
             test[t] = np.inf; train[t] = np.inf
             tdiv = t
             break
-        # ---- forward pass, l = 0 .. L-1
-        for l in range(L):
-            Cu = Ce if l == 0 else Cr[l - 1]
-            Ain = A0 if l == 0 else Mrv[l - 1]
-            Mru[l, t, t] = 1.0
-            for s in range(t + 1):
-                p = Ain[t, s]
-                if s < t:
-                    p -= eg * Cu[t, s]
-                if p != 0.0:
-                    for j in range(s + 1):
-                        Mru[l, t, j] += p * Mgu[l, s, j]
-                        Mrv[l, t, j] += p * Mgv[l, s, j]
-            row[:t + 1] = 0.0
-            _corr_row(t, Mru[l, t], Cu, Mru[l], row)
-            if l < L - 1:
-                _corr_row(t, Mrv[l, t], Cg[l + 1], Mrv[l], row)
-            else:
-                _corr_row(t, Mrv[l, t], ones, Mrv[l], row)
-            _sym_set(Cr[l], t, row)
+        _forward_layers(t, L, eg, Ce, A0, Mru, Mrv, Mgu, Mgv, Cr, Cg, ones, row)
     return test, train, tdiv, Cg[0].copy(), H
+
+
+@numba.njit(cache=True, fastmath=True)
+def _pl_dsite_general(t, Hrow, Cg1, lam, b2, w, cxi, cA, invB, sigma2, R, v, Cdd, Ce, A0):
+    """Heterogeneous (per-mode) D-site at finite width N and/or batch B (notes §2.6 extended, ours).
+
+    Per mode k (layout R[t, s, k]): R_k = (I - lam_k H)^-1, x_k = R_k 1,
+    delta_k = R_k (xi_k - b_k 1 + H n_k) with xi_k ~ GP(0, C_g^1/(gamma0^2 N)), white batch noise n_k of
+    variance v_k(s) = (lam_k (L(s) + sigma^2) + lam_k^2 C_dk(s,s))/B; e_k = lam_k delta_k + n_k.
+    Returns the test loss L(t) = sum_k w_k lam_k C_dk(t,t) + sigma^2."""
+    K = lam.shape[0]
+    # row t of every R_k
+    for k in range(K):
+        R[t, t, k] = 1.0
+    for u in range(t):
+        h = Hrow[u]
+        if h != 0.0:
+            for s in range(u + 1):
+                for k in range(K):
+                    R[t, s, k] += lam[k] * h * R[u, s, k]
+    x = np.zeros(K)
+    for s in range(t + 1):
+        for k in range(K):
+            x[k] += R[t, s, k]
+    # xi part: Y[:, k] = C_g^1 R_k(t,:)^T (one pass over the lower triangle of C_g^1 for all modes)
+    Y = np.zeros((t + 1, K))
+    if cxi != 0.0:
+        for i in range(t + 1):
+            for j in range(i):
+                c = Cg1[i, j]
+                for k in range(K):
+                    Y[i, k] += c * R[t, j, k]
+                    Y[j, k] += c * R[t, i, k]
+            c = Cg1[i, i]
+            for k in range(K):
+                Y[i, k] += c * R[t, i, k]
+    # per-mode C_dk(t,t)
+    Lt = sigma2
+    for k in range(K):
+        acc = b2[k] * x[k] * x[k]
+        if cxi != 0.0:
+            q = 0.0
+            for s in range(t + 1):
+                q += R[t, s, k] * Y[s, k]
+            acc += cxi * q
+        if invB != 0.0:
+            q = 0.0
+            for s in range(t):
+                r = R[t, s, k] / lam[k]
+                q += r * r * v[s, k]
+            acc += q
+        Cdd[t, k] = acc
+        Lt += w[k] * lam[k] * acc
+    if invB != 0.0:
+        for k in range(K):
+            v[t, k] = invB * (lam[k] * Lt + lam[k] * lam[k] * Cdd[t, k])
+    # z_k = lam_k^2 cxi Y_k + v_k * R_k(t,:)  ->  C_e(t,s) = sum_k w_k [lam^2 b2 x_k(t) x_k(s) + R_k(s,:) z_k]
+    Z = np.zeros((t + 1, K))
+    for s in range(t + 1):
+        for k in range(K):
+            z = 0.0
+            if cxi != 0.0:
+                z += lam[k] * lam[k] * cxi * Y[s, k]
+            if invB != 0.0:
+                z += v[s, k] * R[t, s, k]
+            Z[s, k] = w[k] * z
+    for s in range(t + 1):
+        acc = 0.0
+        xs = np.zeros(K)
+        for u in range(s + 1):
+            for k in range(K):
+                acc += R[s, u, k] * Z[u, k]
+                xs[k] += R[s, u, k]
+        for k in range(K):
+            acc += w[k] * lam[k] * lam[k] * b2[k] * x[k] * xs[k]
+        Ce[t, s] = acc
+        Ce[s, t] = acc
+        a = 0.0
+        for k in range(K):
+            a += w[k] * lam[k] * R[t, s, k]
+        A0[t, s] = cA * a
+    return Lt
+
+
+@numba.njit(cache=True, fastmath=True)
+def _powerlaw_general_kernel(L, T, gamma0, eta0, lam, b2, w, cxi, cA, invB, sigma2, div_factor):
+    eg = eta0 * gamma0
+    K = lam.shape[0]
+    Mru = np.zeros((L, T, T)); Mrv = np.zeros((L, T, T))
+    Mgu = np.zeros((L, T, T)); Mgv = np.zeros((L, T, T))
+    Cr = np.zeros((L, T, T)); Cg = np.zeros((L, T, T))
+    ones = np.ones((T, T))
+    Ce = np.zeros((T, T)); A0 = np.zeros((T, T)); H = np.zeros((T, T))
+    R = np.zeros((T, T, K)); v = np.zeros((T, K)); Cdd = np.zeros((T, K))
+    test = np.full(T, np.inf)
+    tdiv = -1
+    row = np.zeros(T)
+    Q = np.zeros(T)
+    for t in range(T):
+        _backward_layers(t, L, eg, Ce, Mru, Mrv, Mgu, Mgv, Cr, Cg, ones, row, Q)
+        for s in range(t):
+            H[t, s] = Mgu[0, t, s] / gamma0 - eta0 * Cg[0, t, s]
+        te = _pl_dsite_general(t, H[t], Cg[0], lam, b2, w, cxi, cA, invB, sigma2, R, v, Cdd, Ce, A0)
+        test[t] = te
+        if not np.isfinite(te) or te > div_factor * test[0]:
+            test[t] = np.inf
+            tdiv = t
+            break
+        _forward_layers(t, L, eg, Ce, A0, Mru, Mrv, Mgu, Mgv, Cr, Cg, ones, row)
+    return test, tdiv, Cg[0].copy(), H
 
 
 @numba.njit(cache=True, fastmath=True)
@@ -590,27 +711,105 @@ def powerlaw_spectrum(K, a, beta):
     return lam, p / lam
 
 
-def dmft_powerlaw(L, gamma0, eta0, T, lam, b2):
-    """Infinite-width (nu = inf) muP DMFT on power-law data, population GD (notes §2.6, §2.7c).
+def binned_powerlaw_spectrum(K, a, beta, n_exact=50, n_bins=100):
+    """Log-binned version of :func:`powerlaw_spectrum` (notes §2.7c): modes ``1..n_exact`` exactly, the
+    rest (``n_exact+1..K``) in ``n_bins`` log-spaced bins.  A bin of ``w`` modes is represented by one
+    mode of weight ``w`` with ``lambda = mean(lambda_k)`` and ``b^2 = sum lambda_k b_k^2 / sum lambda_k``,
+    so that ``sum w lambda = 1`` and ``sum w lambda b^2 = 1`` exactly.  Returns ``(lam, b2, weights)``."""
+    K = _int("K", K, 2)
+    n_exact = _int("n_exact", n_exact, 1)
+    n_bins = _int("n_bins", n_bins, 1)
+    lam, b2 = powerlaw_spectrum(K, a, beta)
+    if n_exact >= K:
+        return lam, b2, np.ones(K)
+    edges = np.unique(np.round(np.geomspace(n_exact, K, n_bins + 1)).astype(int))
+    L_, B_, W_ = list(lam[:n_exact]), list(b2[:n_exact]), [1.0] * n_exact
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sl = slice(lo, hi)
+        sl_lam = lam[sl].sum()
+        L_.append(sl_lam / (hi - lo)); B_.append((lam[sl] * b2[sl]).sum() / sl_lam); W_.append(float(hi - lo))
+    return np.array(L_), np.array(B_), np.array(W_)
 
-    Per mode ``x_k(t) = 1 + lambda_k sum_{s<t} H(t,s) x_k(s)``; ``L(t) = sum_k lambda_k b_k^2 x_k(t)^2``,
+
+def dmft_powerlaw(L, gamma0, eta0, T, lam, b2, *, N=math.inf, batch=None, sigma=0.0, weights=None,
+                  method="auto"):
+    """muP DMFT on trace-normalised power-law data (notes §2.6, §2.7c), population GD or online SGD.
+
+    Infinite width and population GD (``N = inf``, ``batch = None``, the notes' model): per mode
+    ``x_k(t) = 1 + lambda_k sum_{s<t} H(t,s) x_k(s)``; ``L(t) = sum_k lambda_k b_k^2 x_k(t)^2``,
     ``C_e(t,s) = sum_k lambda_k^2 b_k^2 x_k(t) x_k(s)``; layer equations as in :func:`dmft_dln`.
     Lazy limit (gamma0 -> 0): ``L(t) = sum_k lambda_k b_k^2 (1 - (L+1) eta0 lambda_k)^{2t}``.
+
+    Finite width ``N`` and/or online SGD with batch size ``batch`` (our extension of §2.6, derived like
+    the isotropic §2.3 terms): per mode ``R_k = (I - lambda_k H)^-1`` and
+    ``delta_k = R_k (xi_k - b_k 1 + H n_k)`` with
+
+    * ``xi_k ~ GP(0, C_g^1/(gamma0^2 N))`` (random initial bulk of ``W^0``; ``L(0) = 1 + 1/(gamma0^2 N)``)
+      and the Onsager term ``A^0 = (gamma0 N)^-1 sum_k lambda_k R_k``;
+    * white batch noise ``n_k(s)`` of variance ``v_k(s) = [lambda_k (L(s)) + lambda_k^2 C_{delta,k}(s,s)]/B``
+      (Gaussian fourth moment of ``e = X_B^T X_B delta/B - X_B^T eps sigma/B``; ``L(s)`` includes ``sigma^2``);
+
+    ``e_k = lambda_k delta_k + n_k``, ``L(t) = sum_k w_k lambda_k C_{delta,k}(t,t) + sigma^2``.  Cost
+    ``O(K T^3)`` time and ``K T^2`` memory: use :func:`binned_powerlaw_spectrum` (``weights`` = bin sizes).
+
+    ``method``: ``"auto"`` (fast ``x_k`` path when ``N = inf`` and ``batch = None`` and no weights),
+    ``"modes"`` (the general per-mode kernel, always).
     """
     L = _int("L", L, 1)
     T = _int("T", T, 1)
     g = _pos("gamma0", gamma0)
     eta0 = _pos("eta0", eta0)
+    N = _pos("N", N, allow_inf=True)
+    invB = 0.0 if batch is None else 1.0 / _int("batch", batch, 1)
+    sigma = float(sigma)
+    if not (math.isfinite(sigma) and sigma >= 0):
+        raise ValueError(f"`sigma` must be a finite number >= 0, got {sigma!r}")
     lam = np.ascontiguousarray(lam, dtype=float)
     b2 = np.ascontiguousarray(b2, dtype=float)
     if lam.ndim != 1 or lam.shape != b2.shape or lam.size < 1:
         raise ValueError("`lam` and `b2` must be 1-D arrays of equal length >= 1")
     if not (np.all(np.isfinite(lam)) and np.all(lam > 0) and np.all(np.isfinite(b2)) and np.all(b2 >= 0)):
         raise ValueError("`lam` must be finite and > 0, `b2` finite and >= 0")
-    te, tr, tdiv, Cg1, H = _dln_causal_kernel(L, T, 0, False, True, True, 0.0, 0.0, g, eta0, 1.0, 1.0, 0.0,
-                                              lam, lam ** 2 * b2, lam * b2, DIVERGENCE_FACTOR)
+    w = np.ones(lam.size) if weights is None else np.ascontiguousarray(weights, dtype=float)
+    if w.shape != lam.shape or not np.all(np.isfinite(w) & (w > 0)):
+        raise ValueError("`weights` must be finite, > 0 and of the same length as `lam`")
+    if method not in ("auto", "modes"):
+        raise ValueError(f"`method` must be 'auto' or 'modes', got {method!r}")
+    params = dict(L=L, gamma0=g, eta0=eta0, T=T, K=lam.size, N=N, batch=batch, sigma=sigma)
+    if method == "auto" and N == math.inf and batch is None and weights is None:
+        te, tr, tdiv, Cg1, H = _dln_causal_kernel(L, T, 0, False, True, True, 0.0, 0.0, g, eta0, 1.0, 1.0, 0.0,
+                                                  lam, lam ** 2 * b2, lam * b2, DIVERGENCE_FACTOR)
+        te = te + sigma ** 2
+        tr = te.copy()
+    else:
+        if T * T * lam.size > 2.5e8:
+            raise ValueError(f"T^2 K = {T * T * lam.size:.3g} > 2.5e8 (memory): bin the modes "
+                             "(binned_powerlaw_spectrum) or shorten T")
+        cxi = 0.0 if N == math.inf else 1.0 / (g * g * N)
+        cA = 0.0 if N == math.inf else 1.0 / (g * N)
+        te, tdiv, Cg1, H = _powerlaw_general_kernel(L, T, g, eta0, lam, b2, w, cxi, cA, invB, sigma ** 2,
+                                                   DIVERGENCE_FACTOR)
+        tr = te.copy()
     return DMFTResult(test=te, train=tr, diverged=tdiv >= 0, t_diverged=(tdiv if tdiv >= 0 else None),
-                      Cg1=Cg1, H=H, params=dict(L=L, gamma0=g, eta0=eta0, T=T, K=lam.size))
+                      Cg1=Cg1, H=H, params=params)
+
+
+def lazy_powerlaw_loss(L, eta0, T, lam, b2, weights=None):
+    """Lazy (gamma0 -> 0) population closed form on power-law data (notes §2.6):
+    ``L(t) = sum_k w_k lambda_k b_k^2 (1 - (L+1) eta0 lambda_k)^{2t}``."""
+    L = _int("L", L, 1)
+    T = _int("T", T, 1)
+    eta0 = _pos("eta0", eta0)
+    lam = np.asarray(lam, dtype=float); b2 = np.asarray(b2, dtype=float)
+    w = np.ones(lam.size) if weights is None else np.asarray(weights, dtype=float)
+    t = np.arange(T)[:, None]
+    return (w * lam * b2 * (1.0 - (L + 1) * eta0 * lam) ** (2 * t)).sum(1)
+
+
+def rich_exponent(beta):
+    """Rich-regime exponent of notes §2.6 [S]: ``2 beta/(1+beta)`` for ``beta < 1``, ``beta`` otherwise."""
+    beta = _pos("beta", beta)
+    return 2 * beta / (1 + beta) if beta < 1 else beta
 
 
 def lazy_population_loss(L, eta0, T, gamma_tilde=1.0, sigma=0.0):

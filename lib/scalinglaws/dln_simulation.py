@@ -110,7 +110,8 @@ def simulate_dln(D, nu, L, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0
 
     ``spectrum = (lam, b2)`` switches to trace-normalised power-law data with ``D = len(lam)`` modes and
     fixed target ``beta*_k = sqrt(b2_k)`` (notes §2.6); then ``alpha`` is not allowed, ``alpha_B`` is the
-    batch size B itself (an integer), and ``sigma`` must be 0.
+    batch size B itself (an integer), ``y = beta*.x + sigma eps`` and the test loss includes ``sigma^2``;
+    the width is ``N = round(nu K)``.
     """
     L = _int("L", L, 1)
     T = _int("T", T, 1)
@@ -125,8 +126,8 @@ def simulate_dln(D, nu, L, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0
     if spectrum is not None:
         lam, b2 = (np.asarray(a, dtype=float) for a in spectrum)
         D = lam.size
-        if alpha is not None or sigma != 0:
-            raise ValueError("power-law simulation supports population GD or online SGD (alpha_B = B) with sigma = 0")
+        if alpha is not None:
+            raise ValueError("power-law simulation supports population GD or online SGD (alpha_B = B), not `alpha`")
     else:
         D = _int("D", D, 2)
     N = int(round(nu * D))
@@ -169,13 +170,13 @@ def simulate_dln(D, nu, L, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0
             beta = beta - beta0_vec
         d = beta - bstar
         if spectrum is not None:
-            te = float(np.sum(lam * d * d))
+            te = float(np.sum(lam * d * d)) + sigma ** 2
             if B is None:
                 e = lam * d
                 tr = te
             else:
                 Xb = rng.standard_normal((B, D)) * sql
-                res = Xb @ d
+                res = Xb @ d - sigma * rng.standard_normal(B)
                 e = Xb.T @ res / B
                 tr = float(np.mean(res ** 2))
         else:
