@@ -169,16 +169,26 @@ def _check_common(t, n_seeds, eta):
     return t
 
 
-def simulate(a, b, M, N, P, t, *, n_seeds=8, seed=0, eta=None) -> SimResult:
-    """Seed average of :func:`draw_loss` (mean and standard error of the losses over draws)."""
+def _seeded_draw(a, b, M, N, P, t, eta, seed, draw):
+    # draw number ``draw`` of base ``seed`` has its own stream: results do not depend on which
+    # worker runs which draw, or in which order
+    return draw_loss(a, b, M, N, P, t, np.random.default_rng([seed, draw]), eta=eta)
+
+
+def simulate(a, b, M, N, P, t, *, n_seeds=8, seed=0, eta=None, executor="auto") -> SimResult:
+    """Seed average of :func:`draw_loss` (mean and standard error of the losses over draws).
+
+    Draw ``i`` uses the generator ``default_rng([seed, i])``; the draws run through
+    :func:`scalinglaws.sweep.sweep` on ``executor`` (default: serial unless ``reproduce
+    --processes/--scheduler`` asked for a pool or a Dask cluster), with identical results.
+    """
+    from .sweep import sweep
     t = _check_common(t, n_seeds, eta)
-    rng = np.random.default_rng(seed)
-    dt, dh = [], []
-    for _ in range(n_seeds):
-        L, Lh = draw_loss(a, b, M, N, P, t, rng, eta=eta)
-        dt.append(L)
-        dh.append(Lh)
-    dt, dh = np.array(dt), np.array(dh)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    pts = [dict(a=a, b=b, M=M, N=N, P=P, t=t, eta=eta, seed=int(seed), draw=i) for i in range(n_seeds)]
+    runs = sweep(_seeded_draw, pts, executor=executor, progress=False)
+    dt, dh = np.array([r[0] for r in runs]), np.array([r[1] for r in runs])
     se = lambda x: x.std(0, ddof=1) / math.sqrt(x.shape[0])
     return SimResult(t, dt.mean(0), se(dt), dh.mean(0), se(dh), dt, dh)
 

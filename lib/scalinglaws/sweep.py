@@ -179,25 +179,36 @@ def _cache_write(path: Path, value) -> None:
         raise
 
 
+_SHARED: dict = {}
+
+
 def executor_from_env():
     """The executor requested through the environment, or ``None`` (serial).
 
     ``$SCALINGLAWS_SCHEDULER=tcp://host:8786`` gives a Dask ``Client(address).get_executor()``;
-    ``$SCALINGLAWS_PROCESSES=N`` a local ``ProcessPoolExecutor(N)``.
+    ``$SCALINGLAWS_PROCESSES=N`` a local ``ProcessPoolExecutor(N)``.  One executor per setting is
+    created per process and reused by every later sweep (connecting or forking once).
     """
     address = os.environ.get(SCHEDULER_ENV)
-    if address:
-        from dask.distributed import Client
-        return Client(address, set_as_default=False).get_executor()
     n = os.environ.get(PROCESSES_ENV)
-    if n:
-        try:
-            n = int(n)
-            assert n >= 1
-        except (ValueError, AssertionError):
-            raise ValueError(f"${PROCESSES_ENV} must be an integer >= 1, got {os.environ[PROCESSES_ENV]!r}") from None
-        return cf.ProcessPoolExecutor(n)
-    return None
+    if not address and not n:
+        return None
+    key = (address, n)
+    if key not in _SHARED:
+        if address:
+            from dask.distributed import Client
+            _SHARED[key] = Client(address, set_as_default=False).get_executor()
+        else:
+            try:
+                workers = int(n)
+                assert workers >= 1
+            except (ValueError, AssertionError):
+                raise ValueError(f"${PROCESSES_ENV} must be an integer >= 1, got {n!r}") from None
+            import atexit
+            ex = cf.ProcessPoolExecutor(workers)
+            atexit.register(ex.shutdown)
+            _SHARED[key] = ex
+    return _SHARED[key]
 
 
 def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
@@ -245,10 +256,8 @@ def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
             results[i] = _cache_read(cdir / f"{k}.pkl")
     todo = [i for i, r in enumerate(results) if r is _MISS]
 
-    owned = False
     if executor == "auto":
         executor = executor_from_env()
-        owned = isinstance(executor, cf.ProcessPoolExecutor)
     from tqdm.auto import tqdm
     bar = tqdm(total=len(calls), initial=len(calls) - len(todo), desc=desc or getattr(fn, "__name__", "sweep"),
                disable=not progress, unit="pt", smoothing=0.1)
@@ -268,6 +277,4 @@ def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
                 done(futures[fut], fut.result())
     finally:
         bar.close()
-        if owned:
-            executor.shutdown()
     return results
