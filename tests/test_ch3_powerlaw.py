@@ -85,3 +85,17 @@ def test_powerlaw_general_bad_inputs():
         M.dmft_powerlaw(1, 1.0, 0.1, 2000, *M.powerlaw_spectrum(2000, 1.5, 0.5), N=10.0)
     with pytest.raises(ValueError):
         M.rich_exponent(0.0)
+
+
+@pytest.mark.parametrize("mode,alpha,alpha_B,s2,centred,L", [(0, 1.0, 1.0, 0.0, False, 2), (1, 2.0, 1.0, 0.25, False, 3),
+                                                             (2, 1.0, 0.25, 0.25, False, 1), (1, 1.0, 1.0, 0.0, True, 2)])
+def test_packed_kernel_equals_strided_reference(mode, alpha, alpha_B, s2, centred, L):
+    # the packed single-pass kernel (speed path) against the previous strided T x T kernel
+    z = np.zeros(1)
+    args = (L, 40, mode, centred, False, False, 0.5, 0.5, 1.0, 0.1, alpha, alpha_B, s2, z, z, z, 1e8)
+    a = M._dln_causal_kernel(*args)
+    b = M._dln_causal_kernel_strided(*args)
+    np.testing.assert_allclose(a[0], b[0], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(a[1], b[1], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(a[3], b[3], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a[4], b[4], rtol=1e-10, atol=1e-12)
