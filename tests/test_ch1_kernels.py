@@ -46,14 +46,18 @@ def test_numba_equals_numpy_and_1d_form():
 
 @pytest.mark.parametrize("m,part", [(0, "output"), (1, "full"), (1, "output"), (1, "input"),
                                     (2, "full"), (2, "output"), (2, "input")])
-def test_fused_gram_kernel_equals_numpy_path_large_and_rectangular(m, part):
-    # n > 64 exercises the tiled mirror of the symmetric kernel; duplicated and nearly parallel
-    # points exercise the cancellation-free cross norm of the fix-up pass.
+@pytest.mark.parametrize("d", [3, 7, 20])
+def test_fused_gram_kernel_equals_numpy_path_large_and_rectangular(m, part, d):
+    # n = 150 > 2 x 64 exercises several BLAS panels, column tiles and the tiled mirror of the
+    # symmetric kernel; d + 1 = 4 and 8 take the inline dot products, d = 20 the BLAS panels;
+    # duplicated and nearly parallel points exercise the cancellation-free cross norm of the fix-up.
     rng = np.random.default_rng(5)
-    X = rng.standard_normal((150, 3))
+    X = rng.standard_normal((150, d))
     X[100:110] = X[:10] * (1 + 1e-9)
     X[110:115] = X[10:15]
-    Y = rng.standard_normal((77, 3))
+    X[20:25] *= 1e3
+    X[140:145] = -(1 + 1e-9) * X[20:25]   # |x| >> sigma_b: nearly antiparallel after augmentation
+    Y = rng.standard_normal((77, d))
     # The full NTK adds terms of opposite sign (the input part carries x~.y~ < 0), so an entry can be
     # a cancellation far below the matrix scale: compare to 1e-13 relative plus 1e-14 of max |K|.
     for A, B in ((X, None), (X, Y), (Y, X)):

@@ -13,9 +13,11 @@ Network (notes 01 §2.1): ``f(x) = N^{-1/2} sum_n a_n relu(sigma_w w_n.x + sigma
 
 Numerics: ``theta = atan2(|x~ x y~|, x~.y~)`` where the cross norm ``|x~||y~| sin theta`` is computed
 without cancellation (from coordinate differences for nearly (anti)parallel pairs), so the kernels
-keep full relative precision near ``t = +-1`` and the diagonal is exact.  The dot products come from
-one BLAS product; cross norm, angle and kernel value are one fused numba pass (``_ntk_gram_kernel``,
-upper triangle only for a symmetric Gram), with a NumPy reference path (``method="numpy"``).
+keep full relative precision near ``t = +-1`` and the diagonal is exact.  Fused path
+(``_gram_panel``): the dot products come in BLAS panels of 64 rows (for d + 1 <= 8 they are
+computed inside the pass), and cross norm, angle and kernel value are one vectorised numba pass
+over 64-wide tiles (upper triangle only for a symmetric Gram, each tile mirrored while in cache);
+the full ``n x n`` matrix of dot products is never formed.  NumPy reference path: ``method="numpy"``.
 """
 from __future__ import annotations
 
@@ -90,9 +92,10 @@ def _atan2_upper(s, c):
     big = s > ac
     a = ac if big else s
     b = s if big else ac
-    t = a / b
-    hi = t > 0.66
-    x = (t - 1.0) / (t + 1.0) if hi else t
+    # reduced argument t = a/b in [0, 1]; above 0.66 Cephes uses (t - 1)/(t + 1) = (a - b)/(a + b):
+    # one division either way
+    hi = a > 0.66 * b
+    x = ((a - b) if hi else a) / ((a + b) if hi else b)
     z = x * x
     z = z * ((((P0 * z + P1) * z + P2) * z + P3) * z + P4) / (((((z + Q0) * z + Q1) * z + Q2) * z + Q3) * z + Q4)
     z = x * z + x
@@ -201,58 +204,126 @@ def _cross_norm(Xa, Ya, i, j, nxi, nyj, c, thresh):
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
-def _gram_row(row, ny, xi, orow, j0, m, part_code):
-    # Vectorisable pass over one row with the cross norm |x~||y~| sqrt(1 - c^2).  Called with
-    # literal (m, part_code) so that LLVM sees a branch-free, specialised loop.
-    for j in range(j0, row.size):
-        nn = xi * ny[j]
-        c = row[j] / nn
-        orow[j] = _ntk_value(row[j], nn * math.sqrt(max(0.0, 1.0 - c * c)), xi, ny[j], m, part_code)
+def _ntk_value_cs(dot, c, s, nn, m, part_code):
+    # _ntk_value with c = cos(theta), s = sin(theta) and nn = |x~||y~| given
+    theta = _atan2_upper(s, c)
+    out = 0.0
+    if part_code != 2:
+        out += nn ** m * _J(m, theta, c, s) / (2.0 * math.pi)
+    if part_code != 1 and m >= 1:
+        out += m * m * nn ** (m - 1) * _J(m - 1, theta, c, s) / (2.0 * math.pi) * dot
+    return out
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _row_pass(src, ry, ny, rxi, nxi, dst, m, part_code):
+    # Vectorisable pass over one row segment: dst[j] = k(dot = src[j]) with c = dot/(|x~||y~|) from
+    # the reciprocal norms and the cross norm |x~||y~| sqrt(1 - c^2).  Called with literal
+    # (m, part_code) so that LLVM sees a branch-free, specialised loop (AVX-512 where available).
+    for j in range(src.size):
+        d = src[j]
+        c = d * rxi * ry[j]
+        dst[j] = _ntk_value_cs(d, c, math.sqrt(max(0.0, 1.0 - c * c)), nxi * ny[j], m, part_code)
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _row(src, ry, ny, rxi, nxi, dst, m, part_code):
+    # dispatch to the literal-specialised loops (a generic loop is 3-4x slower, measured)
+    if m == 0:
+        if part_code == 0:
+            _row_pass(src, ry, ny, rxi, nxi, dst, 0, 0)
+        else:
+            _row_pass(src, ry, ny, rxi, nxi, dst, 0, 1)
+    elif m == 1:
+        if part_code == 0:
+            _row_pass(src, ry, ny, rxi, nxi, dst, 1, 0)
+        elif part_code == 1:
+            _row_pass(src, ry, ny, rxi, nxi, dst, 1, 1)
+        else:
+            _row_pass(src, ry, ny, rxi, nxi, dst, 1, 2)
+    else:
+        if part_code == 0:
+            _row_pass(src, ry, ny, rxi, nxi, dst, 2, 0)
+        elif part_code == 1:
+            _row_pass(src, ry, ny, rxi, nxi, dst, 2, 1)
+        else:
+            _row_pass(src, ry, ny, rxi, nxi, dst, 2, 2)
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _count_near_poles(src, ry, rxi, thresh):
+    nb = 0
+    for j in range(src.size):
+        c = src[j] * rxi * ry[j]
+        nb += (c > thresh) | (c < -thresh)
+    return nb
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _ntk_gram_kernel(Xa, Ya, nx, ny, dot, m, part_code, thresh, sym, out):
-    # Per row: (1) the vectorised pass (_gram_row); (2) a scalar pass recomputing the rare nearly
-    # (anti)parallel pairs (|c| > thresh) with the cancellation-free cross norm; exact diagonal.
-    # Symmetric case: upper triangle only, then mirrored in cache-sized tiles.
-    n1, n2 = dot.shape
-    for i in range(n1):
-        j0 = i if sym else 0
-        xi = nx[i]
-        row = dot[i]
-        orow = out[i]
-        if m == 0:
-            if part_code == 0:
-                _gram_row(row, ny, xi, orow, j0, 0, 0)
+def _gram_panel(Xa, Ya, YaT, P, ib, i1, inline, rx, nx, ry, ny, m, part_code, thresh, sym, out, B):
+    # Rows ib..i1-1 of the Gram, in column tiles of width B (for a symmetric Gram only columns
+    # >= ib, each tile mirrored into the lower triangle while it is still in cache).
+    # Dot products: from the BLAS panel P (rows ib..i1-1, columns from ib if sym else 0) or, for
+    # small d (inline), computed here from YaT = Ya.T.  Per row segment: (1) count the rare nearly
+    # (anti)parallel pairs (|c| > thresh) and keep their dot products; (2) the vectorised pass;
+    # (3) recompute those pairs with the cancellation-free cross norm; exact diagonal.
+    n2 = Ya.shape[0]
+    k = Xa.shape[1]
+    badj = np.empty(B, np.int64)
+    badd = np.empty(B)
+    buf = np.empty(B)
+    jfirst = ib if sym else 0
+    for jb in range(jfirst, n2, B):
+        j1 = min(jb + B, n2)
+        diag = sym and jb == ib
+        for i in range(ib, i1):
+            js = i if diag else jb
+            if inline:
+                src = buf[:j1 - js]
+                xi0 = Xa[i, 0]
+                r0 = YaT[0, js:j1]
+                for j in range(src.size):
+                    src[j] = xi0 * r0[j]
+                for kk in range(1, k):
+                    xik = Xa[i, kk]
+                    row = YaT[kk, js:j1]
+                    for j in range(src.size):
+                        src[j] += xik * row[j]
             else:
-                _gram_row(row, ny, xi, orow, j0, 0, 1)
-        elif m == 1:
-            if part_code == 0:
-                _gram_row(row, ny, xi, orow, j0, 1, 0)
-            elif part_code == 1:
-                _gram_row(row, ny, xi, orow, j0, 1, 1)
-            else:
-                _gram_row(row, ny, xi, orow, j0, 1, 2)
-        else:
-            if part_code == 0:
-                _gram_row(row, ny, xi, orow, j0, 2, 0)
-            elif part_code == 1:
-                _gram_row(row, ny, xi, orow, j0, 2, 1)
-            else:
-                _gram_row(row, ny, xi, orow, j0, 2, 2)
-        for j in range(j0, n2):
-            c = row[j] / (xi * ny[j])
-            if c > thresh or c < -thresh:
-                orow[j] = _ntk_value(row[j], _cross_norm(Xa, Ya, i, j, xi, ny[j], c, thresh), xi, ny[j], m, part_code)
+                src = P[i - ib, js - jfirst:j1 - jfirst]
+            rxi = rx[i]
+            nb = 0
+            if _count_near_poles(src, ry[js:j1], rxi, thresh) > 0:
+                for j in range(js, j1):
+                    d = src[j - js]
+                    c = d * rxi * ry[j]
+                    if c > thresh or c < -thresh:
+                        badj[nb] = j
+                        badd[nb] = d
+                        nb += 1
+            dst = out[i, js:j1]
+            _row(src, ry[js:j1], ny[js:j1], rxi, nx[i], dst, m, part_code)
+            for q in range(nb):
+                j = badj[q]
+                d = badd[q]
+                cross = _cross_norm(Xa, Ya, i, j, nx[i], ny[j], d / (nx[i] * ny[j]), thresh)
+                dst[j - js] = _ntk_value(d, cross, nx[i], ny[j], m, part_code)
+            if diag:
+                out[i, i] = _ntk_value(nx[i] * nx[i], 0.0, nx[i], nx[i], m, part_code)
         if sym:
-            orow[i] = _ntk_value(xi * xi, 0.0, xi, xi, m, part_code)
-    if sym:
-        B = 64
-        for ib in range(0, n1, B):
-            for jb in range(0, ib + 1, B):
-                for i in range(ib, min(ib + B, n1)):
-                    for j in range(jb, min(jb + B, i)):
-                        out[i, j] = out[j, i]
+            for j in range(jb, j1):
+                ie = min(i1, j) if diag else i1
+                for i in range(ib, ie):
+                    out[j, i] = out[i, j]
+
+
+# Tiling, chosen by measurement (benchmarks/bench_kernels.py, M = 4000): column tiles of 64 (a
+# 64 x 64 block of the output stays in L1/L2 for its mirror), BLAS panels of 64 rows, and dot
+# products computed in the pass itself for d + 1 <= 8 (cheaper than a BLAS product that writes and
+# re-reads an n x n matrix).
+_TILE = 64
+_PANEL = 64
+_INLINE_MAX_K = 8
 
 
 @numba.njit(cache=True)
@@ -262,6 +333,22 @@ def _fix_cross_kernel(Xa, Ya, nx, ny, dot, cross, thresh):
     for i in range(n1):
         for j in range(n2):
             cross[i, j] = _cross_norm(Xa, Ya, i, j, nx[i], ny[j], dot[i, j] / (nx[i] * ny[j]), thresh)
+
+
+def _gram_numba(Xa, Ya, nx, ny, m, code, sym):
+    """Fused path: BLAS panels of dot products (or inline dots for small d) + one numba pass."""
+    n1, n2 = Xa.shape[0], Ya.shape[0]
+    rx, ry = 1.0 / nx, 1.0 / ny
+    inline = Xa.shape[1] <= _INLINE_MAX_K
+    YaT = np.ascontiguousarray(Ya.T)
+    out = np.empty((n1, n2))
+    unused = np.empty((1, 1))
+    for ib in range(0, n1, _PANEL):
+        i1 = min(ib + _PANEL, n1)
+        jfirst = ib if sym else 0
+        P = unused if inline else Xa[ib:i1] @ YaT[:, jfirst:]
+        _gram_panel(Xa, Ya, YaT, P, ib, i1, inline, rx, nx, ry, ny, m, code, 0.99, sym, out, _TILE)
+    return out
 
 
 def ntk_gram(X, Y=None, m=1, part="full", sigma_w=1.0, sigma_b=1.0, method="numba"):
@@ -282,19 +369,18 @@ def ntk_gram(X, Y=None, m=1, part="full", sigma_w=1.0, sigma_b=1.0, method="numb
         raise ValueError(f"`X` and `Y` must have the same dimension d, got {Xa.shape[1]-1} and {Ya.shape[1]-1}")
     nx = np.sqrt(np.einsum("ij,ij->i", Xa, Xa))
     ny = np.sqrt(np.einsum("ij,ij->i", Ya, Ya))
-    dot = Xa @ Ya.T
     code = PARTS.index(part)
-    if method == "numpy":
-        cross = np.empty_like(dot)
-        _fix_cross_kernel(Xa, Ya, nx, ny, dot, cross, 0.99)
-        if sym:
-            np.fill_diagonal(dot, nx * nx)
-            np.fill_diagonal(cross, 0.0)
-        K = _ntk_elementwise_numpy(dot, cross, nx, ny, m, code)
-        return 0.5 * (K + K.T) if sym else K
-    K = np.empty_like(dot)
-    _ntk_gram_kernel(Xa, Ya, nx, ny, dot, m, code, 0.99, sym, K)
-    return K
+    if method == "numba":
+        return _gram_numba(Xa, Ya, nx, ny, m, code, sym)
+    # NumPy reference path: one BLAS product, cross norms (same formula), NumPy arctan2
+    dot = Xa @ Ya.T
+    cross = np.empty_like(dot)
+    _fix_cross_kernel(Xa, Ya, nx, ny, dot, cross, 0.99)
+    if sym:
+        np.fill_diagonal(dot, nx * nx)
+        np.fill_diagonal(cross, 0.0)
+    K = _ntk_elementwise_numpy(dot, cross, nx, ny, m, code)
+    return 0.5 * (K + K.T) if sym else K
 
 
 def ntk_1d(x, y=None, m=1, part="full", sigma_w=1.0, sigma_b=1.0):
