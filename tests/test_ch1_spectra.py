@@ -138,3 +138,22 @@ def test_bad_inputs():
         S.cap_energies(2, 10, 4.0)
     with pytest.raises(ValueError, match="`A`"):
         S.gram_eigen(np.zeros((2, 3)))
+
+
+def test_gram_eigen_thread_count_is_validated_and_does_not_change_the_result(monkeypatch):
+    # the BLAS thread count is a speed setting only: eigenvalues agree with the 1-thread default
+    X = np.random.default_rng(3).standard_normal((300, 3))
+    A = K.ntk_gram(X) / 300
+    y = X[:, 0]
+    lam1, c1 = S.gram_eigen(A, y)
+    lam2, c2 = S.gram_eigen(A, y, threads=2)
+    np.testing.assert_allclose(lam2, lam1, rtol=1e-12, atol=1e-14 * lam1[0])
+    np.testing.assert_allclose(c2.sum(), y @ y, rtol=1e-12)   # Parseval: eigenvectors orthonormal
+    monkeypatch.setenv(S.BLAS_THREADS_ENV, "2")
+    np.testing.assert_allclose(S.gram_eigen(A), lam1, rtol=1e-12, atol=1e-14 * lam1[0])
+    for bad in (0, -1, 1.5, "two"):
+        with pytest.raises(ValueError, match="`threads` must be an integer >= 1"):
+            S.gram_eigen(A, threads=bad)
+    monkeypatch.setenv(S.BLAS_THREADS_ENV, "zero")
+    with pytest.raises(ValueError, match=r"\$SCALINGLAWS_BLAS_THREADS must be an integer >= 1"):
+        S.gram_eigen(A)

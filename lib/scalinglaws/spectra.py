@@ -10,11 +10,13 @@ Three discretisations:
 3. Uniform d-ball, radial targets: the rotation-invariant block ``K_0(r, r')`` (angular average of
    the kernel), midpoint rule in ``r`` with weights ``d r^{d-1}/M_r``.
 
-Eigen-solvers run under ``threadpool_limits(1)`` (2 OpenBLAS threads are much slower here).
+Eigen-solvers run under ``threadpool_limits`` with 1 BLAS thread unless ``threads=`` or
+``$SCALINGLAWS_BLAS_THREADS`` says otherwise (see :func:`gram_eigen`).
 """
 from __future__ import annotations
 
 import math
+import os
 
 import numba
 import numpy as np
@@ -23,6 +25,8 @@ from threadpoolctl import threadpool_limits
 
 from .fits import fit_power_law
 from .kernels import PARTS, _check_scales, _ntk_value, check_activation
+
+BLAS_THREADS_ENV = "SCALINGLAWS_BLAS_THREADS"
 
 __all__ = ["composite_gauss_legendre", "gegenbauer_normalized", "sphere_multiplicity",
            "sphere_ntk_spectrum", "cap_energies", "sphere_cap_measure", "gram_eigen",
@@ -185,15 +189,41 @@ def sphere_index_expand(values, m):
     return kend - mult + 1, kend
 
 
-def gram_eigen(A, y=None):
+def _eigh_threads(threads):
+    if threads is None:
+        env = os.environ.get(BLAS_THREADS_ENV)
+        if env is None:
+            return 1
+        threads, name = env, f"${BLAS_THREADS_ENV}"
+    else:
+        name = "`threads`"
+    try:
+        n = int(threads)
+        ok = n >= 1 and float(threads) == n
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be an integer >= 1 (BLAS threads for eigh), got {threads!r}")
+    return n
+
+
+def gram_eigen(A, y=None, threads=None):
     """Eigenpairs of the symmetric matrix ``A`` sorted by decreasing eigenvalue, and, if ``y`` is
-    given, the squared coefficients ``c_k^2 = (v_k . y)^2`` (one LAPACK ``eigh`` with 1 thread)."""
+    given, the squared coefficients ``c_k^2 = (v_k . y)^2`` (one LAPACK ``eigh``).
+
+    ``threads``: BLAS threads for the eigensolver; default ``$SCALINGLAWS_BLAS_THREADS`` or 1.
+    One thread is the measured robust choice on the 2-vCPU machines this book is built on
+    (``benchmarks/bench_kernels.py``): two threads are about 2x faster on an idle machine but
+    several times slower as soon as another process competes for the second vCPU.  On a
+    dedicated multi-core machine set ``$SCALINGLAWS_BLAS_THREADS`` to the number of cores.
+    """
     A = np.asarray(A, dtype=float)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueError(f"`A` must be a square matrix, got shape {A.shape}")
     if not np.all(np.isfinite(A)):
         raise ValueError("`A` contains non-finite values")
-    with threadpool_limits(1):
+    nth = _eigh_threads(threads)
+    with threadpool_limits(nth):
         if y is None:
             lam = np.linalg.eigvalsh(A)[::-1]
             return lam
