@@ -1,15 +1,22 @@
 """neural-tangents side of the NTK Gram benchmark; runs in the optional ``.venv-nt`` environment
 (``make bench-env``: neural-tangents 0.6.5 with jax/jaxlib 0.4.30 on CPU, float64).
 
-Usage: ``.venv-nt/bin/python benchmarks/nt_gram.py M d repeats out.npy`` prints one JSON line with
+Usage: ``.venv-nt/bin/python benchmarks/nt_gram.py M d repeats out.npy [1core]`` prints one JSON line with
 the median time of the jitted ``kernel_fn(X, X, 'ntk')`` (after a warm-up/compile call) and saves
 the Gram matrix so the caller can check that both implementations compute the same kernel.
 """
 import json
+import os
 import sys
 import time
 
-import jax
+# optional 5th argument "1core": pin this process (and XLA's thread pool) to one CPU, for a
+# like-for-like comparison with our single-threaded kernel
+if len(sys.argv) > 5 and sys.argv[5] == "1core":
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+import jax  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platforms", "cpu")
@@ -31,4 +38,5 @@ for _ in range(repeats):
     kfn(Xj, Xj, get="ntk").block_until_ready()
     ts.append(time.perf_counter() - t0)
 np.save(out, K)
-print(json.dumps({"median_s": float(np.median(ts)), "repeats": repeats, "jax": jax.__version__}))
+print(json.dumps({"median_s": float(np.median(ts)), "repeats": repeats, "jax": jax.__version__,
+                  "cpus": len(os.sched_getaffinity(0))}))

@@ -1,0 +1,34 @@
+"""The benchmark page's goal summary: read from result files, never hard-coded."""
+import math
+
+from scalinglaws import benchreport as B
+
+
+def _gram(d, ours, nt, nt1, floor):
+    return {"d": d, "M": 4000, "ours_s": ours, "neural_tangents_s": nt, "neural_tangents_1core_s": nt1,
+            "speedup_vs_nt": nt / ours, "speedup_vs_nt_1core": nt1 / ours, "ours_over_floor": ours / floor,
+            "blas_upper_panels_s": 0.01, "write_output_s": 0.01}
+
+
+def test_goals_met_and_not_met_follow_the_measured_ratios():
+    res = [{"name": "kernels_gram", "rows": [_gram(3, 0.05, 0.30, 0.40, 0.1), _gram(100, 0.1, 0.3, 0.6, 0.04)]},
+           {"name": "spectra", "rows": [{"what": "Funk-Hecke NTK spectrum on S^2, degrees <= 200", "seconds": 0.06}]}]
+    g = {r["goal"]: r["status"] for r in B.goals(res)}
+    assert g["NTK Gram M = 4000, d = 3: >= 5x faster than neural-tangents (XLA on every vCPU)"] == "met"      # 6x
+    assert g["NTK Gram M = 4000, d = 100: >= 5x faster than neural-tangents (XLA on every vCPU)"] == "NOT met"  # 3x
+    assert g["NTK Gram M = 4000, d = 100: >= 5x faster than neural-tangents pinned to one core"] == "met"     # 6x
+    assert g["NTK Gram M = 4000, d = 100: within 2x of BLAS Gram + one fused pass"] == "NOT met"             # 2.5x
+    assert g["Funk-Hecke eigenvalues k <= 200 in < 50 ms"] == "NOT met"                                    # 60 ms
+    assert g["Whole book: wall time per notebook per profile"] == "not run"
+
+
+def test_goals_without_results_are_not_run_and_nan_is_not_met():
+    assert all(r["status"] == "not run" for r in B.goals([]))
+    row = _gram(3, 0.05, math.nan, math.nan, 0.1)
+    g = B.goals([{"name": "kernels_gram", "rows": [row]}])
+    assert [r["status"] for r in g if "d = 3" in r["goal"] and "neural-tangents" in r["goal"]] == ["not run", "not run"]
+
+
+def test_table_html_escapes_and_formats():
+    h = B.table_html({"name": "x", "title": "<t>", "rows": [{"a": 1.23456, "b": "<b>", "c": math.nan}]})
+    assert "&lt;t&gt;" in h and "&lt;b&gt;" in h and "1.23" in h and "n/a" in h and "<b>" not in h.replace("<b>No", "")
