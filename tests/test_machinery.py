@@ -107,3 +107,18 @@ def test_scorecard_chapter_filter_ignores_other_chapters(tmp_path, root):
     assert [rec["notebook"] for rec in recs] == ["chapters/ch2-y/01_good"]
     with pytest.raises(RuntimeError, match="ch1-x"):
         scorecard.collect(cdir, book)
+
+
+def test_expected_seconds_for_the_progress_estimate(tmp_path):
+    from scalinglaws.__main__ import expected_seconds
+    nbs = ["chapters/ch1-x/01_a.md", "chapters/ch1-x/02_b.md"]
+    assert expected_seconds(tmp_path, "fast", nbs) is None            # no benchmark file yet
+    res = tmp_path / "benchmarks" / "results"
+    res.mkdir(parents=True)
+    rows = [{"notebook": nbs[1], "seconds": 4.0}, {"notebook": nbs[0], "seconds": 1.5}]
+    (res / "notebooks_fast.json").write_text(json.dumps({"rows": rows}))
+    assert expected_seconds(tmp_path, "fast", nbs) == [1.5, 4.0]      # in the order asked
+    assert expected_seconds(tmp_path, "fast", nbs + ["chapters/ch1-x/03_new.md"]) is None  # one unknown
+    assert expected_seconds(tmp_path, "default", nbs) is None         # other profile
+    (res / "notebooks_fast.json").write_text("{not json")
+    assert expected_seconds(tmp_path, "fast", nbs) is None

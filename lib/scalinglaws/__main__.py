@@ -2,9 +2,23 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
+
+
+def expected_seconds(root: Path, profile: str, notebooks: list[str]) -> list[float] | None:
+    """Per-notebook wall times of the last ``benchmarks/bench_notebooks.py`` run for ``profile``
+    (``benchmarks/results/notebooks_<profile>.json``), in the order of ``notebooks`` (paths
+    relative to the book root); ``None`` if that file is missing, unreadable or lacks one of them."""
+    try:
+        rows = json.loads((Path(root) / "benchmarks" / "results" / f"notebooks_{profile}.json").read_text())["rows"]
+        known = {r["notebook"]: float(r["seconds"]) for r in rows}
+        w = [known[n] for n in notebooks]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return w if all(x > 0 for x in w) else None
 
 
 def _reproduce(args) -> int:
@@ -42,14 +56,21 @@ def _reproduce(args) -> int:
         return 2
     out = Path(args.out or root / "results" / args.profile).resolve()
     results = []
-    bar = tqdm(notebooks, unit="nb", disable=args.quiet)
-    for nb in bar:
+    rel = [str(nb.relative_to(root)) if nb.is_relative_to(root) else str(nb) for nb in notebooks]
+    weights = expected_seconds(root, args.profile, rel)
+    # progress in expected seconds of work when the last benchmark run timed every notebook (a
+    # meaningful estimate of the time left), else in notebooks
+    bar = tqdm(total=sum(weights) if weights else len(notebooks), unit="s" if weights else "nb",
+               disable=args.quiet, bar_format=None if not weights else
+               "{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s of work [{elapsed}<{remaining}]")
+    for k, nb in enumerate(notebooks):
         bar.set_description(nb.stem[:32])
         r = run_notebook(nb, out, profile=args.profile)
+        bar.update(weights[k] if weights else 1)
         results.append(r)
         bar.write(f"{'ok  ' if r.ok else 'FAIL'} {nb.relative_to(root) if nb.is_relative_to(root) else nb}"
                   f"  ({r.seconds:.1f} s)  {r.summary()}")
-    import json
+    bar.close()
     timings = [{"notebook": str(r.source.relative_to(root) if r.source.is_relative_to(root) else r.source),
                 "seconds": round(r.seconds, 2), "claims": len(r.claims), "failed_claims": len(r.failed_claims),
                 "error": r.error} for r in results]
