@@ -1,4 +1,5 @@
 """Chapter 3: deep linear network simulator and DMFT (notes 03 §1.3, §2, §4.4)."""
+import concurrent.futures as cf
 import math
 
 import numpy as np
@@ -157,6 +158,41 @@ def test_dmft_vs_simulation_online_and_residual():
         assert abs(s.test[t] / d.test[t] - 1) < 0.10
 
 
+def _same_simresult(a, b):
+    assert a.diverged == b.diverged
+    for f in ("test", "test_se", "train", "train_se", "all_test", "all_train"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f  # bit-identical, inf included
+
+
+@pytest.mark.parametrize("case", ["full-batch", "online", "powerlaw-sgd", "diverging"])
+def test_simulate_seeds_on_a_process_pool_equals_serial(case):
+    lam, b2 = M.powerlaw_spectrum(64, 1.5, 0.5)
+    args, kw = {"full-batch": ((60, 2.0, 2, 1.0, 0.05, 20), dict(alpha=2.0, sigma=0.3)),
+                "online": ((60, 1.0, 2, 1.0, 0.1, 15), dict(alpha_B=1.0, sigma=0.5)),
+                "powerlaw-sgd": ((None, 2.0, 2, 1.0, 0.3, 15), dict(spectrum=(lam, b2), alpha_B=8)),
+                "diverging": ((60, 1.0, 2, 1.0, 50.0, 10), {})}[case]
+    serial = S.simulate_seeds(3, *args, seed0=4, executor=None, **kw)
+    # run k is simulate_dln with seed seed0 + k, as before simulate_seeds went through sweep
+    for k in range(3):
+        te, tr = S.simulate_dln(*args, seed=4 + k, **kw)
+        assert np.array_equal(serial.all_test[k], te) and np.array_equal(serial.all_train[k], tr)
+    with cf.ProcessPoolExecutor(2) as ex:
+        pooled = S.simulate_seeds(3, *args, seed0=4, executor=ex, **kw)
+    _same_simresult(pooled, serial)
+    assert (serial.diverged == 3) == (case == "diverging")
+
+
+def test_simulate_seeds_bad_inputs():
+    with pytest.raises(ValueError, match="`n_seeds` must be an integer >= 1"):
+        S.simulate_seeds(0, 20, 1.0, 2, 1.0, 0.1, 5)
+    with pytest.raises(ValueError, match="`seed0` must be an integer >= 0"):
+        S.simulate_seeds(2, 20, 1.0, 2, 1.0, 0.1, 5, seed0=-1)
+    with pytest.raises(ValueError, match="`seed0`"):
+        S.simulate_seeds(2, 20, 1.0, 2, 1.0, 0.1, 5, seed=3)
+    with pytest.raises(ValueError, match="executor must be"):
+        S.simulate_seeds(2, 20, 1.0, 2, 1.0, 0.1, 5, executor="threads")
+
+
 def test_powerlaw_dmft_vs_simulation():
     lam, b2 = M.powerlaw_spectrum(800, 1.5, 0.5)
     d = M.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2)
@@ -186,6 +222,38 @@ def test_mup_transfer_and_ntk_shift():
     assert max(opt["mup"]) / min(opt["mup"]) <= 1.25
     assert np.all(np.diff(opt["ntk"]) >= 0) and opt["ntk"][-1] / opt["ntk"][0] >= 2
     assert abs(opt["ntk"][-1] - 1 / 3) < 0.05
+
+
+def test_lr_sweep_on_a_process_pool_equals_serial_and_direct_loop():
+    etas = np.geomspace(0.02, 4, 15)
+    nu, par = 2.0, "ntk"
+    loss = lambda e: M.dmft_dln(2, nu, 2.0, e, 10, parameterization=par).test[-1]  # noqa: E731 (a closure)
+    serial = LS.lr_sweep(loss, etas, executor=None, progress=False)
+    direct = np.array([np.log10(L) if np.isfinite(L) and L > 0 else np.inf for L in (loss(float(e)) for e in etas)])
+    assert np.array_equal(serial.values, direct)
+    assert np.isinf(serial.values).any() and np.isfinite(serial.values).sum() >= 3  # divergence is exercised
+    with cf.ProcessPoolExecutor(2) as ex:
+        pooled = LS.lr_sweep(loss, etas, executor=ex, progress=False)
+    assert np.array_equal(pooled.values, serial.values)
+    assert (pooled.eta_star, pooled.eta_grid, pooled.at_edge) == (serial.eta_star, serial.eta_grid, serial.at_edge)
+    # a metric runs in the caller's process on the loss values
+    m = LS.lr_sweep(loss, etas, metric=lambda L: -1.0 / L, executor=None, progress=False)
+    fin = np.isfinite(serial.values)
+    assert np.allclose(m.values[fin], -1.0 / 10 ** serial.values[fin], rtol=1e-12)
+
+
+def test_lr_sweep_bad_inputs():
+    f = lambda e: e  # noqa: E731
+    with pytest.raises(ValueError, match="`loss_fn` must be callable"):
+        LS.lr_sweep(3.0, [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="`metric` must be callable"):
+        LS.lr_sweep(f, [0.1, 0.2, 0.3], metric="log")
+    with pytest.raises(ValueError, match="length >= 3"):
+        LS.lr_sweep(f, [0.1, 0.2])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        LS.lr_sweep(f, [0.1, 0.3, 0.2])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        LS.lr_sweep(f, [0.0, 0.1, 0.2])
 
 
 # ---------------------------------------------------------------- bad input / divergence

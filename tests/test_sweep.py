@@ -45,6 +45,67 @@ def test_serial_equals_reversed_order_and_process_pool():
     assert pooled == serial
 
 
+def test_lambda_and_closure_run_on_a_plain_process_pool():
+    scale2 = 3.0  # captured by the closure below
+    fn = lambda n, scale, seed: (noisy_mean(n, scale * scale2, seed), os.getpid())  # noqa: E731
+    with pytest.raises(Exception):
+        pickle.dumps(fn)  # plain pickle cannot ship it: the test exercises the cloudpickle path
+    serial = SW.sweep(fn, POINTS, executor=None, seed=5, progress=False)
+    with cf.ProcessPoolExecutor(2) as ex:
+        pooled = SW.sweep(fn, POINTS, executor=ex, seed=5, progress=False)
+    assert [v for v, _ in pooled] == [v for v, _ in serial]
+    assert [v for v, _ in serial] == [noisy_mean(p["n"], 3.0 * p["scale"], SW.derive_seed(5, p)) for p in POINTS]
+    assert {pid for _, pid in serial} == {os.getpid()}
+    assert os.getpid() not in {pid for _, pid in pooled}  # really ran in the workers
+
+
+def _inner_point(n, scale, seed):
+    return noisy_mean(n, scale, seed), os.getpid()
+
+
+def nested_sweep(k):
+    """Module-level: a sweep (executor='auto') called from inside a sweep's task."""
+    inner = SW.sweep(_inner_point, POINTS, seed=k, progress=False)  # executor="auto"
+    return ([v for v, _ in inner], {pid for _, pid in inner}, os.getpid(), SW.in_worker(),
+            SW.executor_from_env() is None)
+
+
+def test_nested_sweep_in_a_worker_runs_serially_with_identical_results(monkeypatch):
+    # the workers inherit $SCALINGLAWS_PROCESSES: without the guard the inner "auto" sweep would
+    # read it and start a pool inside each worker (with "2" that hangs; this invalid value makes
+    # executor_from_env raise instead, so a missing guard fails fast)
+    monkeypatch.setenv(SW.PROCESSES_ENV, "0")
+    monkeypatch.setattr(SW, "_SHARED", {})
+    with cf.ProcessPoolExecutor(2) as ex:
+        outer = SW.sweep(nested_sweep, SW.grid(k=[0, 1, 2]), executor=ex, seed=None, progress=False)
+    assert SW._SHARED == {}  # the parent did not create the env pool either
+    assert not SW.in_worker()
+    for k, (values, inner_pids, pid, in_worker, env_none) in enumerate(outer):
+        assert inner_pids == {pid} and pid != os.getpid()  # every inner point ran in the same worker
+        assert in_worker and env_none
+        assert values == SW.sweep(noisy_mean, POINTS, executor=None, seed=k, progress=False)
+
+
+def test_shipped_call_sets_and_clears_the_worker_flag():
+    assert not SW.in_worker()
+    assert SW._ShippedCall(lambda: SW.in_worker())({}) is True
+    assert pickle.loads(pickle.dumps(SW._ShippedCall(lambda x: x + 1)))({"x": 2}) == 3
+    with pytest.raises(ZeroDivisionError):
+        SW._ShippedCall(lambda: 1 / 0)({})
+    assert not SW.in_worker()
+
+
+def test_error_in_a_worker_propagates():
+    def f(x):
+        if x == 2:
+            raise ArithmeticError("bad point x=2")
+        return x
+
+    with cf.ProcessPoolExecutor(2) as ex:
+        with pytest.raises(ArithmeticError, match="bad point x=2"):
+            SW.sweep(f, SW.grid(x=[1, 2, 3]), executor=ex, progress=False)
+
+
 def test_dask_local_cluster_on_loopback_matches_serial():
     distributed = pytest.importorskip("dask.distributed")
     serial = SW.sweep(noisy_mean, POINTS, executor=None, seed=11, progress=False)
@@ -127,5 +188,9 @@ def test_bad_inputs():
         SW.sweep(noisy_mean, [1, 2], executor=None)
     with pytest.raises(ValueError, match="already has 'seed'"):
         SW.sweep(noisy_mean, [{"n": 1, "scale": 1.0, "seed": 1}], executor=None, seed=0)
+    with pytest.raises(ValueError, match="executor must be 'auto', None or an object with submit"):
+        SW.sweep(noisy_mean, POINTS, executor="processes")
+    with pytest.raises(ValueError, match="executor must be 'auto', None or an object with submit"):
+        SW.sweep(noisy_mean, POINTS, executor=4)
     with pytest.raises(ValueError, match="cannot be hashed"):
         SW.cache_key(noisy_mean, {"n": object()})

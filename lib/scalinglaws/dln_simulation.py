@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -201,11 +202,26 @@ def simulate_dln(D, nu, L, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0
     return test, train
 
 
-def simulate_seeds(n_seeds, *args, seed0=0, **kw):
-    """Run :func:`simulate_dln` for ``n_seeds`` seeds; returns a :class:`SimResult` with means and
-    standard errors (``std/sqrt(n)``) over the non-diverged seeds."""
+def _one_seed(args, kw, seed):
+    return simulate_dln(*args, seed=seed, **kw)
+
+
+def simulate_seeds(n_seeds, *args, seed0=0, executor="auto", **kw):
+    """Run :func:`simulate_dln` for seeds ``seed0, seed0 + 1, ..., seed0 + n_seeds - 1``; returns a
+    :class:`SimResult` with means and standard errors (``std/sqrt(n)``) over the non-diverged seeds.
+
+    The seeds run through :func:`scalinglaws.sweep.sweep` on ``executor`` (``"auto"``: serial
+    unless ``python -m scalinglaws reproduce --processes N / --scheduler ADDRESS`` asked for a
+    pool or a Dask cluster, and always serial inside another sweep's worker; ``None``: serial; or
+    any ``concurrent.futures``-style executor).  Seed ``seed0 + s`` alone determines run ``s``, so
+    every executor gives bit-identical results."""
+    from .sweep import grid, sweep
     n_seeds = _int("n_seeds", n_seeds, 1)
-    runs = [simulate_dln(*args, seed=seed0 + s, **kw) for s in range(n_seeds)]
+    seed0 = _int("seed0", seed0, 0)
+    if "seed" in kw:
+        raise ValueError("simulate_seeds takes `seed0` (the first seed), not `seed`")
+    runs = sweep(partial(_one_seed, args, kw), grid(seed=[seed0 + s for s in range(n_seeds)]),
+                 executor=executor, progress=False)
     te = np.array([r[0] for r in runs]); tr = np.array([r[1] for r in runs])
     ok = np.all(np.isfinite(te), axis=1)
     nd = int((~ok).sum())

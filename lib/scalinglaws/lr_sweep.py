@@ -2,11 +2,14 @@
 
 The optimum of a sweep is the grid argmin of a metric (default ``log10`` of the final loss),
 refined by the vertex of the parabola through the argmin and its two neighbours in ``log eta``.
-Diverged points (non-finite loss) count as ``+inf`` and never become the optimum.
+Diverged points (non-finite loss) count as ``+inf`` and never become the optimum.  The rates of a
+sweep are evaluated through :func:`scalinglaws.sweep.sweep` (serial by default, a process pool or a
+Dask cluster under ``python -m scalinglaws reproduce --processes N / --scheduler ADDRESS``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -47,15 +50,39 @@ def refine_argmin(etas, values):
     return float(np.exp(xs)), float(etas[i]), False
 
 
-def lr_sweep(loss_fn, etas, metric=None):
+def _final_loss(loss_fn, eta):
+    return float(loss_fn(eta))
+
+
+def lr_sweep(loss_fn, etas, metric=None, *, executor="auto", progress=True, desc=None):
     """Evaluate ``loss_fn(eta) -> final loss`` on ``etas`` and return a :class:`SweepResult`.
 
     ``metric`` maps the loss to the minimised quantity (default ``log10``); a non-finite or
-    non-positive loss counts as diverged (``inf``)."""
+    non-positive loss counts as diverged (``inf``).  The optimum is :func:`refine_argmin` of the
+    metric values.
+
+    The rates are evaluated through :func:`scalinglaws.sweep.sweep` (one point per ``eta``, given
+    to ``loss_fn`` as a Python float) on ``executor``: ``"auto"`` (serial unless ``python -m
+    scalinglaws reproduce --processes N / --scheduler ADDRESS`` asked for a pool or a Dask
+    cluster, and always serial inside another sweep's worker), ``None`` (serial) or any
+    ``concurrent.futures``-style executor; ``loss_fn`` may be a lambda or a notebook closure
+    (shipped with cloudpickle).  ``metric`` runs in the calling process.  The results do not
+    depend on the executor.  ``progress`` shows a progress bar labelled ``desc``
+    (default ``"lr_sweep"``)."""
+    if not callable(loss_fn):
+        raise ValueError(f"`loss_fn` must be callable, got {loss_fn!r}")
+    if metric is not None and not callable(metric):
+        raise ValueError(f"`metric` must be callable or None, got {metric!r}")
     etas = np.asarray(etas, dtype=float)
+    if etas.ndim != 1 or etas.size < 3:
+        raise ValueError(f"`etas` must be a 1-D array of length >= 3, got shape {etas.shape}")
+    if not np.all(np.isfinite(etas)) or np.any(etas <= 0) or np.any(np.diff(etas) <= 0):
+        raise ValueError("`etas` must be finite, positive and strictly increasing")
+    from .sweep import grid, sweep
+    losses = sweep(partial(_final_loss, loss_fn), grid(eta=[float(e) for e in etas]), executor=executor,
+                   progress=progress, desc=desc or "lr_sweep")
     vals = np.empty(etas.size)
-    for k, eta in enumerate(etas):
-        L = float(loss_fn(float(eta)))
+    for k, L in enumerate(losses):
         if not np.isfinite(L) or L <= 0:
             vals[k] = np.inf
         else:

@@ -10,6 +10,15 @@ learning rates x data sizes ...) and returns the results in grid order:
   environment set by ``python -m scalinglaws reproduce --scheduler ADDRESS`` /
   ``--processes N`` (``$SCALINGLAWS_SCHEDULER`` / ``$SCALINGLAWS_PROCESSES``), so a notebook
   written for one core scales out without an edit.
+* **shipping**: on an executor, ``fn`` travels serialised by ``cloudpickle`` inside a small
+  module-level wrapper, so lambdas, closures and functions defined in a notebook work on a plain
+  ``ProcessPoolExecutor`` too (module-level functions are shipped by reference, as ``pickle``
+  would).  The serial path calls ``fn`` directly (no serialisation).
+* **no nesting**: while a worker runs a sweep's task, ``executor="auto"`` (and
+  :func:`executor_from_env`) resolve to serial in that process, so a sweep called by ``fn``
+  (e.g. :func:`scalinglaws.dln_simulation.simulate_seeds` inside a notebook's sweep) runs its
+  points in the worker instead of starting a nested pool or a nested Dask submission.  An
+  explicit executor passed to the inner sweep is still honoured.
 * **determinism**: with ``seed=`` given, each point receives ``seed=derive_seed(seed, params)``,
   a function of the base seed and of the point's own parameters only, never of the order in
   which workers finish, so every executor returns bit-identical results.
@@ -39,13 +48,14 @@ import numbers
 import os
 import pickle
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 __all__ = ["grid", "sweep", "derive_seed", "cache_key", "library_fingerprint",
-           "executor_from_env", "SCHEDULER_ENV", "PROCESSES_ENV"]
+           "executor_from_env", "in_worker", "SCHEDULER_ENV", "PROCESSES_ENV"]
 
 SCHEDULER_ENV = "SCALINGLAWS_SCHEDULER"
 PROCESSES_ENV = "SCALINGLAWS_PROCESSES"
@@ -181,14 +191,59 @@ def _cache_write(path: Path, value) -> None:
 
 _SHARED: dict = {}
 
+# Number of sweep tasks this process is executing right now as a worker (see _ShippedCall).
+# While it is > 0, "auto" means serial: a worker never starts a nested pool or Dask submission
+# (a forked worker would otherwise even inherit a copy of its parent's pool from _SHARED).
+_IN_WORKER = 0
+_IN_WORKER_LOCK = threading.Lock()
+
+
+def in_worker() -> bool:
+    """True while this process executes a task of a sweep as a worker."""
+    return _IN_WORKER > 0
+
+
+class _ShippedCall:
+    """``fn`` serialised with cloudpickle; calling it with a dict of keyword arguments runs
+    ``fn(**kw)`` with :func:`in_worker` true, so nested ``executor="auto"`` sweeps are serial.
+
+    Module-level (importable by every worker) and itself picklable by plain ``pickle``: the
+    payload is bytes, which plain ``pickle.loads`` turns back into ``fn`` in the worker."""
+
+    __slots__ = ("payload",)
+
+    def __init__(self, fn):
+        import cloudpickle
+        self.payload = cloudpickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __getstate__(self):
+        return self.payload
+
+    def __setstate__(self, payload):
+        self.payload = payload
+
+    def __call__(self, kw: dict):
+        global _IN_WORKER
+        fn = pickle.loads(self.payload)
+        with _IN_WORKER_LOCK:
+            _IN_WORKER += 1
+        try:
+            return fn(**kw)
+        finally:
+            with _IN_WORKER_LOCK:
+                _IN_WORKER -= 1
+
 
 def executor_from_env():
     """The executor requested through the environment, or ``None`` (serial).
 
     ``$SCALINGLAWS_SCHEDULER=tcp://host:8786`` gives a Dask ``Client(address).get_executor()``;
     ``$SCALINGLAWS_PROCESSES=N`` a local ``ProcessPoolExecutor(N)``.  One executor per setting is
-    created per process and reused by every later sweep (connecting or forking once).
+    created per process and reused by every later sweep (connecting or forking once).  Inside a
+    sweep's worker task (:func:`in_worker`) it is always ``None``: nested sweeps run serially.
     """
+    if _IN_WORKER > 0:
+        return None
     address = os.environ.get(SCHEDULER_ENV)
     n = os.environ.get(PROCESSES_ENV)
     if not address and not n:
@@ -211,6 +266,26 @@ def executor_from_env():
     return _SHARED[key]
 
 
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress_bar(total, initial, desc, progress):
+    if not progress:
+        return _NoBar()  # the serial path with progress=False imports and draws nothing
+    from tqdm.std import TqdmWarning
+    with warnings.catch_warnings():
+        # without ipywidgets, tqdm.auto warns once ("IProgress not found") and falls back to a
+        # text bar; the text bar is what we want in executed notebooks, the warning is noise
+        warnings.simplefilter("ignore", TqdmWarning)
+        from tqdm.auto import tqdm
+    return tqdm(total=total, initial=initial, desc=desc, unit="pt", smoothing=0.1)
+
+
 def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
           progress: bool = True, desc: str | None = None) -> list:
     """Evaluate ``fn(**p)`` (plus ``seed=derive_seed(seed, p)`` if ``seed`` is given) for every
@@ -219,19 +294,28 @@ def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
     Parameters
     ----------
     fn : callable
-        A function of keyword arguments.  For a process pool or Dask it must be picklable
-        (a module-level function; Dask also ships notebook functions with cloudpickle).
+        A function of keyword arguments.  On an executor it is shipped with cloudpickle, so a
+        lambda, a closure or a notebook function works (its results must be picklable).
     points : list of dict
         The grid, e.g. from :func:`grid`.
     executor : ``"auto"``, ``None`` or an executor
-        ``"auto"`` = :func:`executor_from_env` (serial unless the environment asks otherwise).
+        ``"auto"`` = :func:`executor_from_env`: serial unless the environment asks otherwise,
+        and always serial inside another sweep's worker task.
     seed : int, optional
         Base seed; each point gets its own seed derived from it and its parameters.
     cache : ``None``, ``True`` or a folder
         Disk cache of results (see the module docstring).
+    progress, desc : bool, str
+        A text/notebook progress bar labelled ``desc`` (default: the function's name);
+        ``progress=False`` draws nothing.
     """
     if not callable(fn):
         raise ValueError(f"fn must be callable, got {fn!r}")
+    if isinstance(executor, str):
+        if executor != "auto":
+            raise ValueError(f"executor must be 'auto', None or an object with submit(), got {executor!r}")
+    elif executor is not None and not callable(getattr(executor, "submit", None)):
+        raise ValueError(f"executor must be 'auto', None or an object with submit(), got {executor!r}")
     points = list(points)
     if not all(isinstance(p, dict) for p in points):
         raise ValueError("points must be a list of dicts of keyword arguments (see sweep.grid)")
@@ -256,11 +340,9 @@ def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
             results[i] = _cache_read(cdir / f"{k}.pkl")
     todo = [i for i, r in enumerate(results) if r is _MISS]
 
-    if executor == "auto":
+    if isinstance(executor, str):  # "auto"
         executor = executor_from_env()
-    from tqdm.auto import tqdm
-    bar = tqdm(total=len(calls), initial=len(calls) - len(todo), desc=desc or getattr(fn, "__name__", "sweep"),
-               disable=not progress, unit="pt", smoothing=0.1)
+    bar = _progress_bar(len(calls), len(calls) - len(todo), desc or getattr(fn, "__name__", "sweep"), progress)
     try:
         def done(i, value):
             results[i] = value
@@ -271,10 +353,16 @@ def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
         if executor is None:
             for i in todo:
                 done(i, fn(**calls[i]))
-        else:
-            futures = {executor.submit(fn, **calls[i]): i for i in todo}
-            for fut in cf.as_completed(futures):
-                done(futures[fut], fut.result())
+        elif todo:
+            shipped = _ShippedCall(fn)
+            futures = {executor.submit(shipped, calls[i]): i for i in todo}
+            try:
+                for fut in cf.as_completed(futures):
+                    done(futures[fut], fut.result())
+            except BaseException:
+                for fut in futures:  # do not leave the rest of a failed sweep running
+                    fut.cancel()
+                raise
     finally:
         bar.close()
     return results
