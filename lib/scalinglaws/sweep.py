@@ -30,7 +30,8 @@ learning rates x data sizes ...) and returns the results in grid order:
   written to a temporary file and renamed into place (:func:`os.replace` is atomic), so an
   interrupted run never leaves a corrupt entry; an unreadable entry is recomputed.
 * **progress**: a ``tqdm`` bar (``tqdm.auto``, so it renders in notebooks too) with the
-  estimated time left; ``progress=False`` silences it.
+  estimated time left, drawn once a sweep has run for ``BAR_DELAY_S`` = 2 s (short sweeps stay
+  silent); ``progress=False`` silences it.
 
 Example::
 
@@ -59,6 +60,7 @@ __all__ = ["grid", "sweep", "derive_seed", "cache_key", "library_fingerprint",
 
 SCHEDULER_ENV = "SCALINGLAWS_SCHEDULER"
 PROCESSES_ENV = "SCALINGLAWS_PROCESSES"
+BAR_DELAY_S = 2.0
 
 
 def grid(**axes) -> list[dict]:
@@ -283,7 +285,9 @@ def _progress_bar(total, initial, desc, progress):
         # text bar; the text bar is what we want in executed notebooks, the warning is noise
         warnings.simplefilter("ignore", TqdmWarning)
         from tqdm.auto import tqdm
-    return tqdm(total=total, initial=initial, desc=desc, unit="pt", smoothing=0.1)
+    # delay: a sweep that finishes within BAR_DELAY_S draws nothing (no clutter on the book's
+    # pages from the many millisecond DMFT sweeps); a long one shows its bar and time left
+    return tqdm(total=total, initial=initial, desc=desc, unit="pt", smoothing=0.1, delay=BAR_DELAY_S)
 
 
 def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
