@@ -146,21 +146,29 @@ def spectra_rows():
 
 
 if __name__ == "__main__":
-    rows = gram_rows()
-    write("kernels_gram", "ReLU NTK Gram matrix, M = 4000: ours vs NumPy vs neural-tangents", rows,
-          notes="ours = one numba pass over 64-wide tiles of the upper triangle, mirrored while in cache, with the dot "
-                "products from BLAS panels of 64 rows (d = 100) or computed in the pass (d + 1 <= 8); 1 thread. "
-                "floor = bare BLAS Gram (full gemm) + one fused pass (same vectorised atan2) over the full matrix. "
-                "blas_upper_panels_s + write_output_s = the BLAS work of the upper triangle plus first-touch writing of "
-                "the M x M output: a lower bound for any single-threaded Gram that returns the full matrix. "
-                "neural-tangents: kernel_fn jitted, float64, CPU, compile excluded; default = XLA free to use every "
-                "vCPU, 1core = pinned to one CPU with XLA's intra-op parallelism off (like ours). "
-                "max_rel_diff_vs_nt ~1e-9 is neural-tangents' arccos form losing precision near theta = 0; ours "
-                "matches mpmath to ~1e-15 (tests/test_ch1_kernels.py).")
-    g, slope = gram_growth()
-    write("kernels_growth", "Growth of the NTK Gram time with M (d = 3)", g, notes=f"fitted time ~ M^{slope:.2f} (expected 2)",
-          extra={"growth_exponent": slope})
-    write("spectra", "Spectra: population (Funk-Hecke) and empirical (eigh)", spectra_rows(),
-          notes="eigh thread count chosen by these rows: spectra.gram_eigen uses 1 BLAS thread by default "
-                "(threads= or $SCALINGLAWS_BLAS_THREADS to change it), because 2 threads lose badly as soon as another "
-                "process competes for the second vCPU, while 1 thread loses at most ~2x on an idle machine.")
+    parts = sys.argv[1:] or ["gram", "growth", "spectra"]   # e.g. `bench_kernels.py spectra` reruns one part
+    if "gram" in parts:
+        rows = gram_rows()
+        write("kernels_gram", "ReLU NTK Gram matrix, M = 4000: ours vs NumPy vs neural-tangents", rows,
+              notes="ours = one numba pass over 64-wide tiles of the upper triangle, mirrored while in cache, with the dot "
+                    "products from BLAS panels of 64 rows (d = 100) or computed in the pass (d + 1 <= 8); 1 thread. "
+                    "floor = bare BLAS Gram (full gemm) + one fused pass (same vectorised atan2) over the full matrix. "
+                    "blas_upper_panels_s + write_output_s = the BLAS work of the upper triangle plus first-touch writing of "
+                    "the M x M output: a lower bound for any single-threaded Gram that returns the full matrix. "
+                    "neural-tangents: kernel_fn jitted, float64, CPU, compile excluded; default = XLA free to use every "
+                    "vCPU, 1core = pinned to one CPU with XLA's intra-op parallelism off (like ours). "
+                    "max_rel_diff_vs_nt ~1e-9 is neural-tangents' arccos form losing precision near theta = 0; ours "
+                    "matches mpmath to ~1e-15 (tests/test_ch1_kernels.py).")
+    if "growth" in parts:
+        g, slope = gram_growth()
+        write("kernels_growth", "Growth of the NTK Gram time with M (d = 3)", g, notes=f"fitted time ~ M^{slope:.2f} (expected 2)",
+              extra={"growth_exponent": slope})
+    if "spectra" in parts:
+        rows = spectra_rows()
+        t = {(("busy" in r["what"]), r["what"].split(" BLAS")[0][-1]): r["seconds"] for r in rows if "eigh" in r["what"]}
+        write("spectra", "Spectra: population (Funk-Hecke) and empirical (eigh)", rows,
+              notes=f"eigh thread count: on the idle machine 2 BLAS threads were {t[False, '1'] / t[False, '2']:.1f}x faster "
+                    f"than 1; with one other busy process they were {t[True, '2'] / t[True, '1']:.1f}x slower (heavier "
+                    "competitors cost more: DEVELOPERS.md recorded 7-9x, an earlier run of ours 4x). spectra.gram_eigen "
+                    "therefore uses 1 thread by default, the choice with the bounded worst case; threads= or "
+                    "$SCALINGLAWS_BLAS_THREADS for a dedicated machine.")
