@@ -284,3 +284,16 @@ def test_powerlaw_bad_inputs():
         M.powerlaw_spectrum(100, 1.0, 0.5)
     with pytest.raises(ValueError):
         M.dmft_powerlaw(1, 1.0, 0.1, 10, np.array([1.0, -1.0]), np.array([1.0, 1.0]))
+
+
+def test_in_place_rank_one_update_matches_numpy():
+    # the BLAS dger path (C-contiguous W, updated in place) and the NumPy fallback (a strided view)
+    from scalinglaws.dln_simulation import _ger
+    rng = np.random.default_rng(7)
+    u, v = rng.standard_normal(40), rng.standard_normal(30)
+    for W in (rng.standard_normal((40, 30)), rng.standard_normal((40, 60))[:, ::2]):
+        ref = W + 0.37 * np.outer(u, v)
+        ptr = W.__array_interface__["data"][0]
+        _ger(W, 0.37, u, v)
+        np.testing.assert_allclose(W, ref, rtol=1e-14, atol=1e-14)
+        assert W.__array_interface__["data"][0] == ptr   # the caller's array itself was updated
