@@ -121,11 +121,9 @@ def _atan2_upper_array(s, c, out):
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
-def _ntk_value(dot, cross, nx, ny, m, part_code):
+def _ntk_value_cs(dot, c, s, nn, m, part_code):
+    # kernel value from x~.y~ (dot), c = cos(theta), s = sin(theta) >= 0 and nn = |x~||y~|;
     # part_code: 0 full, 1 output, 2 input
-    nn = nx * ny
-    c = dot / nn
-    s = cross / nn
     theta = _atan2_upper(s, c)
     out = 0.0
     if part_code != 2:
@@ -133,6 +131,13 @@ def _ntk_value(dot, cross, nx, ny, m, part_code):
     if part_code != 1 and m >= 1:
         out += m * m * nn ** (m - 1) * _J(m - 1, theta, c, s) / (2.0 * math.pi) * dot
     return out
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _ntk_value(dot, cross, nx, ny, m, part_code):
+    # kernel value from x~.y~ (dot), the cross norm |x~||y~| sin(theta) and the norms
+    nn = nx * ny
+    return _ntk_value_cs(dot, dot / nn, cross / nn, nn, m, part_code)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -201,18 +206,6 @@ def _cross_norm(Xa, Ya, i, j, nxi, nyj, c, thresh):
             sp += (a + b) * (a + b)
         return nn * math.sqrt(sm) * math.sqrt(sp) / 2.0
     return nn * math.sqrt(max(0.0, 1.0 - c * c))
-
-
-@numba.njit(cache=True, inline="always", error_model="numpy")
-def _ntk_value_cs(dot, c, s, nn, m, part_code):
-    # _ntk_value with c = cos(theta), s = sin(theta) and nn = |x~||y~| given
-    theta = _atan2_upper(s, c)
-    out = 0.0
-    if part_code != 2:
-        out += nn ** m * _J(m, theta, c, s) / (2.0 * math.pi)
-    if part_code != 1 and m >= 1:
-        out += m * m * nn ** (m - 1) * _J(m - 1, theta, c, s) / (2.0 * math.pi) * dot
-    return out
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
