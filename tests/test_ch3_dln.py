@@ -297,3 +297,13 @@ def test_in_place_rank_one_update_matches_numpy():
         _ger(W, 0.37, u, v)
         np.testing.assert_allclose(W, ref, rtol=1e-14, atol=1e-14)
         assert W.__array_interface__["data"][0] == ptr   # the caller's array itself was updated
+
+
+def test_final_log10_propagates_the_standard_error():
+    from scalinglaws.dln_simulation import SimResult
+    one = np.ones(3)
+    r = SimResult(np.array([5.0, 1000.0]), np.array([0.0, 10 * math.log(10)]), one, one, 0, one, one)
+    lg, se = r.final_log10()
+    assert lg == pytest.approx(3.0, rel=1e-15) and se == pytest.approx(0.01, rel=1e-14)   # d log10 L = dL / (L ln 10)
+    r.diverged = 1
+    assert all(math.isnan(v) for v in r.final_log10())

@@ -45,6 +45,14 @@ class SimResult:
     all_test: np.ndarray
     all_train: np.ndarray
 
+    def final_log10(self) -> tuple[float, float]:
+        """``(log10 L(T-1), its standard error)`` of the seed-mean test loss, the error propagated
+        as ``se / (L ln 10)``; ``(nan, nan)`` if any seed diverged (an LR sweep's missing point)."""
+        if self.diverged:
+            return math.nan, math.nan
+        L = float(self.test[-1])
+        return math.log10(L), float(self.test_se[-1]) / (L * math.log(10))
+
 
 def _init(rng, D, N, L, residual):
     W0 = rng.standard_normal((N, D))
