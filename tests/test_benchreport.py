@@ -1,7 +1,7 @@
 """The benchmark page's goal summary: read from result files, never hard-coded."""
 import math
 
-from scalinglaws import benchreport as B
+from scalinglaws.book import benchreport as B
 
 
 def _gram(d, ours, nt, nt1, floor):

@@ -5,37 +5,37 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from scalinglaws import kernels as K, shallow as SH, spectra as S, vy2021 as V
+from scalinglaws import ntk
 
 
 def _problem(M=60):
-    x = S.grid_1d(M)
-    A = K.ntk_1d(x) / M
+    x = ntk.grid_1d(M)
+    A = ntk.ntk_1d(x) / M
     y = ((x > 0.25) & (x < 0.75)).astype(float) / math.sqrt(M)
     return x, A, y
 
 
 def test_spectral_gd_loss_equals_direct_gd_on_linearised_model():
     x, A, y = _problem()
-    lam, c2 = S.gram_eigen(A, y)
+    lam, c2 = ntk.gram_eigen(A, y)
     eta = 1.5 / lam[0]
     e = -y.copy()  # f_0 = 0
     direct = []
     for n in range(201):
         direct.append(0.5 * e @ e)
         e = e - eta * A @ e
-    got = V.loss_gd(lam, c2, eta, np.arange(201))
+    got = ntk.loss_gd(lam, c2, eta, np.arange(201))
     np.testing.assert_allclose(got, direct, rtol=1e-10)
 
 
 def test_gradient_flow_loss_equals_matrix_exponential():
     x, A, y = _problem(40)
-    lam, c2 = S.gram_eigen(A, y)
+    lam, c2 = ntk.gram_eigen(A, y)
     for t in [0.0, 1.0, 30.0, 1000.0]:
         e = expm(-A * t) @ (-y)
-        np.testing.assert_allclose(V.loss_gradient_flow(lam, c2, t), 0.5 * e @ e, rtol=1e-8)
+        np.testing.assert_allclose(ntk.loss_gradient_flow(lam, c2, t), 0.5 * e @ e, rtol=1e-8)
     # missing-energy term adds a constant
-    assert abs(V.loss_gradient_flow(lam, c2, 1e9, missing=0.3) - 0.15) < 1e-6
+    assert abs(ntk.loss_gradient_flow(lam, c2, 1e9, missing=0.3) - 0.15) < 1e-6
 
 
 @pytest.mark.parametrize("nu,kappa", [(2.0, 1.0), (4.0, 1.0), (1.5, 0.5)])
@@ -46,10 +46,10 @@ def test_theorem_A_constant_on_exact_power_laws(nu, kappa):
     lam = Lam * k ** -nu
     c2 = Kc * (k ** -kappa - (k + 1) ** -kappa)
     xi = kappa / nu
-    C = V.theorem_constant(Kc, Lam, nu, kappa)
+    C = ntk.theorem_constant(Kc, Lam, nu, kappa)
     t = 1000.0 ** nu / (2 * Lam)  # mode index at the learning front k* ~ (2 Lam t)^(1/nu) = 1000
     missing = Kc * (k[-1] + 1) ** -kappa  # exact energy of the modes beyond the array
-    ratio = V.loss_gradient_flow(lam, c2, t, missing=missing) * t ** xi / C
+    ratio = ntk.loss_gradient_flow(lam, c2, t, missing=missing) * t ** xi / C
     assert abs(ratio - 1) < 0.01
 
 
@@ -58,25 +58,25 @@ def test_boundary_constant_1d_matches_theorem_A_closed_forms():
     sw, sb = 1.3, 0.8
     Lam = sw * sb / math.pi ** 3
     Kc = 2 / math.pi ** 2
-    C_th = V.theorem_constant(Kc, Lam, 2.0, 1.0)
-    C_b = V.boundary_constant_1d([0.25, 0.75], [1, 1], lambda x: 1.0, sw, sb)
+    C_th = ntk.theorem_constant(Kc, Lam, 2.0, 1.0)
+    C_b = ntk.boundary_constant_1d([0.25, 0.75], [1, 1], lambda x: 1.0, sw, sb)
     assert abs(C_th / C_b - 1) < 1e-12
 
 
 def test_exponents():
-    assert V.xi_exponent(1) == 0.5 and V.xi_exponent(2) == pytest.approx(1 / 3) and V.xi_exponent(3) == 0.25
-    assert V.xi_exponent(1, alpha=3) == 0.25 and V.xi_exponent(1, s=1) == 1.5
-    assert V.c_d(1) == 2 and V.c_d(2) == pytest.approx(2 * math.pi) and V.c_d(3) == pytest.approx(8 * math.pi)
+    assert ntk.xi_exponent(1) == 0.5 and ntk.xi_exponent(2) == pytest.approx(1 / 3) and ntk.xi_exponent(3) == 0.25
+    assert ntk.xi_exponent(1, alpha=3) == 0.25 and ntk.xi_exponent(1, s=1) == 1.5
+    assert ntk.c_d(1) == 2 and ntk.c_d(2) == pytest.approx(2 * math.pi) and ntk.c_d(3) == pytest.approx(8 * math.pi)
 
 
 def test_finite_width_numba_equals_numpy_and_zero_init():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (20, 2))
     y = np.sign(X[:, 0])
-    p = SH.init_antisymmetric(16, 2, seed=3)
-    assert np.max(np.abs(SH.network_output(X, *p, a_lazy=5.0))) < 1e-14
-    r1 = SH.train_gd(X, y, p, a_lazy=2.0, eta=0.5, n_steps=30, sigma_w=1.2, sigma_b=0.7)
-    r2 = SH.train_gd_numpy(X, y, p, a_lazy=2.0, eta=0.5, n_steps=30, sigma_w=1.2, sigma_b=0.7)
+    p = ntk.init_antisymmetric(16, 2, seed=3)
+    assert np.max(np.abs(ntk.network_output(X, *p, a_lazy=5.0))) < 1e-14
+    r1 = ntk.train_gd(X, y, p, a_lazy=2.0, eta=0.5, n_steps=30, sigma_w=1.2, sigma_b=0.7)
+    r2 = ntk.train_gd_numpy(X, y, p, a_lazy=2.0, eta=0.5, n_steps=30, sigma_w=1.2, sigma_b=0.7)
     np.testing.assert_allclose(r1[1], r2[1], rtol=1e-11)
     for a, b in zip(r1[2], r2[2]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
@@ -84,47 +84,47 @@ def test_finite_width_numba_equals_numpy_and_zero_init():
 
 def test_lazy_network_follows_empirical_ntk_gd():
     # very lazy training = GD on the linearised model with the empirical NTK at init
-    x = S.grid_1d(32)
+    x = ntk.grid_1d(32)
     y = ((x > 0.25) & (x < 0.75)).astype(float)
-    p = SH.init_antisymmetric(256, 1, seed=1)
-    Ke = SH.empirical_ntk(x, *p)
-    lam, c2 = S.gram_eigen(Ke / 32, y / math.sqrt(32))
-    steps, L, _ = SH.train_gd(x, y, p, a_lazy=1e4, eta=1.0, n_steps=200, record=[0, 10, 50, 200])
-    np.testing.assert_allclose(L, V.loss_gd(lam, c2, 1.0, steps), rtol=1e-3)
+    p = ntk.init_antisymmetric(256, 1, seed=1)
+    Ke = ntk.empirical_ntk(x, *p)
+    lam, c2 = ntk.gram_eigen(Ke / 32, y / math.sqrt(32))
+    steps, L, _ = ntk.train_gd(x, y, p, a_lazy=1e4, eta=1.0, n_steps=200, record=[0, 10, 50, 200])
+    np.testing.assert_allclose(L, ntk.loss_gd(lam, c2, 1.0, steps), rtol=1e-3)
 
 
 def test_empirical_ntk_converges_to_analytic():
     # E over random (w, b, a) of the empirical NTK = analytic full NTK; N = 2e5 -> rel. error ~ 1e-2
     x = np.array([0.1, 0.5, 0.9])
-    p = SH.init_antisymmetric(200_000, 1, seed=0)
-    Ke = SH.empirical_ntk(x, *p)
-    np.testing.assert_allclose(Ke, K.ntk_1d(x), rtol=0.02)
+    p = ntk.init_antisymmetric(200_000, 1, seed=0)
+    Ke = ntk.empirical_ntk(x, *p)
+    np.testing.assert_allclose(Ke, ntk.ntk_1d(x), rtol=0.02)
 
 
 def test_bad_inputs():
     lam = np.array([1.0, 0.5])
     c2 = np.array([0.1, 0.2])
     with pytest.raises(ValueError, match="eta"):
-        V.loss_gd(lam, c2, 2.5, [1, 2])
+        ntk.loss_gd(lam, c2, 2.5, [1, 2])
     with pytest.raises(ValueError, match="`d`"):
-        V.xi_exponent(0)
+        ntk.xi_exponent(0)
     with pytest.raises(ValueError, match="`t`|times"):
-        V.loss_gradient_flow(lam, c2, -1.0)
+        ntk.loss_gradient_flow(lam, c2, -1.0)
     with pytest.raises(ValueError, match="N"):
-        SH.init_antisymmetric(7, 1)
+        ntk.init_antisymmetric(7, 1)
     with pytest.raises(ValueError, match="eta"):
-        SH.train_gd(np.zeros(4), np.zeros(4), SH.init_antisymmetric(4, 1), eta=3.0, lam_max=1.0)
+        ntk.train_gd(np.zeros(4), np.zeros(4), ntk.init_antisymmetric(4, 1), eta=3.0, lam_max=1.0)
     with pytest.raises(ValueError, match="`y`"):
-        SH.train_gd(np.zeros((4, 1)), np.zeros(5), SH.init_antisymmetric(4, 1))
+        ntk.train_gd(np.zeros((4, 1)), np.zeros(5), ntk.init_antisymmetric(4, 1))
     with pytest.raises(ValueError, match="`R`"):
-        V.boundary_constant_ball(2, 1.5)
+        ntk.boundary_constant_ball(2, 1.5)
 
 
 def test_boundary_constants_against_notes_values():
     # values computed independently in the paper notes (01 §5.2): ball d=2: 0.17147, d=3: 0.09731;
     # 1D uniform indicator 1/(2 sqrt 2); Gaussian jump at 0: sqrt(p(0))/(4 sqrt 2) = 0.11166
-    assert abs(V.boundary_constant_ball(2, 0.5) / 0.17147 - 1) < 2e-4
-    assert abs(V.boundary_constant_ball(3, 0.5) / 0.09731 - 1) < 2e-4
-    assert abs(V.boundary_constant_1d([0.25, 0.75], [1, 1], lambda x: 1.0) - 1 / (2 * math.sqrt(2))) < 1e-15
+    assert abs(ntk.boundary_constant_ball(2, 0.5) / 0.17147 - 1) < 2e-4
+    assert abs(ntk.boundary_constant_ball(3, 0.5) / 0.09731 - 1) < 2e-4
+    assert abs(ntk.boundary_constant_1d([0.25, 0.75], [1, 1], lambda x: 1.0) - 1 / (2 * math.sqrt(2))) < 1e-15
     p0 = 1 / math.sqrt(2 * math.pi)
-    assert abs(V.boundary_constant_1d([0.0], [1.0], lambda x: p0) / 0.11166 - 1) < 1e-4
+    assert abs(ntk.boundary_constant_1d([0.0], [1.0], lambda x: p0) / 0.11166 - 1) < 1e-4

@@ -5,7 +5,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from scalinglaws import kernels as K
+from scalinglaws import ntk
 
 J0 = {0: math.pi, 1: math.pi, 2: 3 * math.pi}  # J_m(0)
 
@@ -18,7 +18,7 @@ def _pts(n=40, d=2, seed=0):
 def test_gram_symmetric_psd_exact_diagonal(m, part):
     X = _pts()
     sw, sb = 1.3, 0.7
-    G = K.ntk_gram(X, m=m, part=part, sigma_w=sw, sigma_b=sb)
+    G = ntk.ntk_gram(X, m=m, part=part, sigma_w=sw, sigma_b=sb)
     assert np.array_equal(G, G.T)
     ev = np.linalg.eigvalsh(G)
     assert ev.min() > -1e-12 * ev.max()
@@ -34,14 +34,14 @@ def test_gram_symmetric_psd_exact_diagonal(m, part):
 def test_numba_equals_numpy_and_1d_form():
     X = _pts(30, 3, 1)
     for m, part in [(1, "full"), (2, "full"), (0, "output")]:
-        a = K.ntk_gram(X, m=m, part=part)
-        b = K.ntk_gram(X, m=m, part=part, method="numpy")
+        a = ntk.ntk_gram(X, m=m, part=part)
+        b = ntk.ntk_gram(X, m=m, part=part, method="numpy")
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=0)
     x = np.linspace(-1, 2, 50)
-    np.testing.assert_allclose(K.ntk_1d(x, sigma_w=0.8, sigma_b=1.4),
-                               K.ntk_gram(x[:, None], sigma_w=0.8, sigma_b=1.4), rtol=1e-12)
+    np.testing.assert_allclose(ntk.ntk_1d(x, sigma_w=0.8, sigma_b=1.4),
+                               ntk.ntk_gram(x[:, None], sigma_w=0.8, sigma_b=1.4), rtol=1e-12)
     # full = output + input
-    np.testing.assert_allclose(K.ntk_gram(X), K.ntk_gram(X, part="output") + K.ntk_gram(X, part="input"), rtol=1e-14)
+    np.testing.assert_allclose(ntk.ntk_gram(X), ntk.ntk_gram(X, part="output") + ntk.ntk_gram(X, part="input"), rtol=1e-14)
 
 
 @pytest.mark.parametrize("m,part", [(0, "output"), (1, "full"), (1, "output"), (1, "input"),
@@ -61,8 +61,8 @@ def test_fused_gram_kernel_equals_numpy_path_large_and_rectangular(m, part, d):
     # The full NTK adds terms of opposite sign (the input part carries x~.y~ < 0), so an entry can be
     # a cancellation far below the matrix scale: compare to 1e-13 relative plus 1e-14 of max |K|.
     for A, B in ((X, None), (X, Y), (Y, X)):
-        ref = K.ntk_gram(A, B, m=m, part=part, method="numpy")
-        np.testing.assert_allclose(K.ntk_gram(A, B, m=m, part=part), ref, rtol=1e-13, atol=1e-14 * np.abs(ref).max())
+        ref = ntk.ntk_gram(A, B, m=m, part=part, method="numpy")
+        np.testing.assert_allclose(ntk.ntk_gram(A, B, m=m, part=part), ref, rtol=1e-13, atol=1e-14 * np.abs(ref).max())
 
 
 def test_vectorised_atan2_against_libm():
@@ -72,13 +72,13 @@ def test_vectorised_atan2_against_libm():
     s, c = np.abs(r * np.sin(th)), r * np.cos(th)
     s[-6:], c[-6:] = [0.0, 0.0, 1.0, 1.0, 1.0, 1e-300], [1.0, -1.0, 0.0, 1.0, -1.0, 1.0]
     ref = np.arctan2(s, c)
-    got = K.atan2_upper(s, c)
+    got = ntk.atan2_upper(s, c)
     assert np.max(np.abs(got - ref) / np.spacing(np.maximum(ref, 1e-300))) <= 2.0  # at most 2 ulp
     assert got[-6] == 0.0 and got[-5] == np.pi and got[-4] == np.pi / 2
     with pytest.raises(ValueError, match="`s` must be >= 0"):
-        K.atan2_upper(-1.0, 1.0)
+        ntk.atan2_upper(-1.0, 1.0)
     with pytest.raises(ValueError, match=r"\(s, c\) != \(0, 0\)"):
-        K.atan2_upper(0.0, 0.0)
+        ntk.atan2_upper(0.0, 0.0)
 
 
 @pytest.mark.parametrize("m", [0, 1, 2])
@@ -94,7 +94,7 @@ def test_monte_carlo_random_features(m):
     act = np.maximum(Z, 0) ** m if m > 0 else (Z > 0).astype(float)
     parts = ["output"] + (["input"] if m >= 1 else [])
     for part in parts:
-        G = K.ntk_gram(X, m=m, part=part, sigma_w=sw, sigma_b=sb)
+        G = ntk.ntk_gram(X, m=m, part=part, sigma_w=sw, sigma_b=sb)
         for i in range(3):
             for j in range(i, 3):
                 if part == "output":
@@ -133,7 +133,7 @@ def test_mpmath_high_precision_including_near_diagonal(m, part):
              ([1.0, 0.0], [-1.0, 1e-8])]
     sw, sb = 1.0, 1e-3
     for x, y in pairs:
-        got = K.ntk_gram(np.array([x]), np.array([y]), m=m, part=part, sigma_w=sw, sigma_b=sb)[0, 0]
+        got = ntk.ntk_gram(np.array([x]), np.array([y]), m=m, part=part, sigma_w=sw, sigma_b=sb)[0, 0]
         ref = _mp_kernel(x, y, m, part, sw, sb)
         # error scale: sqrt(k(x,x) k(y,y)) (Cauchy-Schwarz bound of |k(x,y)|).  For nearly antiparallel
         # pairs J_2 and Sigma + Theta_in cancel to O((pi-theta)^3), so relative-to-value is not attainable
@@ -145,16 +145,16 @@ def test_mpmath_high_precision_including_near_diagonal(m, part):
 def test_bad_inputs():
     X = _pts(5)
     with pytest.raises(ValueError, match="`m`"):
-        K.ntk_gram(X, m=3)
+        ntk.ntk_gram(X, m=3)
     with pytest.raises(ValueError, match="`part`"):
-        K.ntk_gram(X, part="hidden")
+        ntk.ntk_gram(X, part="hidden")
     with pytest.raises(ValueError, match="`part`"):
-        K.ntk_gram(X, m=0, part="full")
+        ntk.ntk_gram(X, m=0, part="full")
     with pytest.raises(ValueError, match="`X`"):
-        K.ntk_gram(np.zeros((2, 3, 4)))
+        ntk.ntk_gram(np.zeros((2, 3, 4)))
     with pytest.raises(ValueError, match="`X`"):
-        K.ntk_gram(np.array([[np.nan, 1.0]]))
+        ntk.ntk_gram(np.array([[np.nan, 1.0]]))
     with pytest.raises(ValueError, match="sigma_w"):
-        K.ntk_gram(X, sigma_w=0)
+        ntk.ntk_gram(X, sigma_w=0)
     with pytest.raises(ValueError, match="same dimension"):
-        K.ntk_gram(X, np.zeros((3, 5)))
+        ntk.ntk_gram(X, np.zeros((3, 5)))

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import scipy.special as sp
 
-from scalinglaws import kernels as K, spectra as S
+from scalinglaws import ntk
 
 
 @pytest.mark.parametrize("m", [1, 2, 3, 4, 6])
 def test_gegenbauer_vs_scipy(m):
     u = np.linspace(-1, 1, 41)
-    P = S.gegenbauer_normalized(300, m, u)
+    P = ntk.gegenbauer_normalized(300, m, u)
     for l in [0, 1, 2, 7, 50, 300]:
         if m == 1:
             ref = sp.eval_chebyt(l, u)
@@ -22,36 +22,36 @@ def test_gegenbauer_vs_scipy(m):
 
 
 def test_composite_gauss_legendre_exactness():
-    x, w = S.composite_gauss_legendre(np.linspace(0, 2, 5), 8)
+    x, w = ntk.composite_gauss_legendre(np.linspace(0, 2, 5), 8)
     assert abs(np.sum(w * x ** 15) - 2 ** 16 / 16) < 1e-10 * 2 ** 16 / 16
-    x, w = S.composite_gauss_legendre(np.linspace(0, math.pi, 40), 16)
+    x, w = ntk.composite_gauss_legendre(np.linspace(0, math.pi, 40), 16)
     assert abs(np.sum(w * np.sin(x) ** 3) - 4 / 3) < 1e-14
 
 
 def test_multiplicities():
     l = np.arange(0, 30)
-    np.testing.assert_allclose(S.sphere_multiplicity(2, l), 2 * l + 1, rtol=1e-12)
-    np.testing.assert_allclose(S.sphere_multiplicity(1, l), np.where(l == 0, 1, 2), rtol=1e-12)
-    np.testing.assert_allclose(S.sphere_multiplicity(3, l), (l + 1) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(ntk.sphere_multiplicity(2, l), 2 * l + 1, rtol=1e-12)
+    np.testing.assert_allclose(ntk.sphere_multiplicity(1, l), np.where(l == 0, 1, 2), rtol=1e-12)
+    np.testing.assert_allclose(ntk.sphere_multiplicity(3, l), (l + 1) ** 2, rtol=1e-12)
 
 
 def test_cap_coefficients_closed_form_s2():
     # on S^2: a_l = int_{c}^{1} P_l du / 2 = (P_{l-1}(c) - P_{l+1}(c)) / (2 (2l+1)),  l >= 1
     beta = 1.0
     c = math.cos(beta)
-    e = S.cap_energies(2, 400, beta)
+    e = ntk.cap_energies(2, 400, beta)
     l = np.arange(1, 401)
     a = (sp.eval_legendre(l - 1, c) - sp.eval_legendre(l + 1, c)) / (2 * (2 * l + 1))
     np.testing.assert_allclose(e[1:], (2 * l + 1) * a ** 2, rtol=1e-9, atol=1e-16)
     assert abs(e[0] - ((1 - c) / 2) ** 2) < 1e-14
-    assert abs(S.sphere_cap_measure(2, beta) - (1 - c) / 2) < 1e-14
+    assert abs(ntk.sphere_cap_measure(2, beta) - (1 - c) / 2) < 1e-14
 
 
 def test_cap_energy_parseval():
     # sum_l e_l -> tau(cap); the missing energy of a jump decays like 1/lmax on S^1
     for m in (1, 2, 3):
-        e = S.cap_energies(m, 2000, 0.8)
-        tot = S.sphere_cap_measure(m, 0.8)
+        e = ntk.cap_energies(m, 2000, 0.8)
+        tot = ntk.sphere_cap_measure(m, 0.8)
         assert 0 <= tot - e.sum() < 2.0 / 2000 ** (1 / 1) * tot
 
 
@@ -62,9 +62,9 @@ def test_funk_hecke_vs_gram_circle():
     ph = 2 * np.pi * np.arange(M) / M
     X = np.c_[np.cos(ph), np.sin(ph)]
     for m_act, part in [(1, "full"), (1, "output"), (2, "full")]:
-        G = K.ntk_gram(X, m=m_act, part=part)
-        ev = S.gram_eigen(G / M)
-        mu = S.sphere_ntk_spectrum(1, 40, act=m_act, part=part)
+        G = ntk.ntk_gram(X, m=m_act, part=part)
+        ev = ntk.gram_eigen(G / M)
+        mu = ntk.sphere_ntk_spectrum(1, 40, act=m_act, part=part)
         np.testing.assert_allclose(ev[0], mu[0], atol=1e-6 * mu[0])
         for l in range(1, 12):
             np.testing.assert_allclose(ev[2 * l - 1: 2 * l + 1], mu[l], atol=1e-6 * mu[0])
@@ -78,8 +78,8 @@ def test_funk_hecke_vs_gram_sphere_s2():
     th = np.pi * (1 + 5 ** 0.5) * i
     r = np.sqrt(1 - z * z)
     X = np.c_[r * np.cos(th), r * np.sin(th), z]
-    ev = S.gram_eigen(K.ntk_gram(X) / M)
-    mu = S.sphere_ntk_spectrum(2, 20)
+    ev = ntk.gram_eigen(ntk.ntk_gram(X) / M)
+    mu = ntk.sphere_ntk_spectrum(2, 20)
     k = 0
     for l in range(4):
         grp = ev[k:k + 2 * l + 1]
@@ -89,10 +89,10 @@ def test_funk_hecke_vs_gram_sphere_s2():
 
 def test_sphere_spectrum_slope_and_positivity():
     # with biases every degree is strictly positive (no null space), slope -(m+1) (notes 01 §3.2)
-    mu = S.sphere_ntk_spectrum(2, 400)
+    mu = ntk.sphere_ntk_spectrum(2, 400)
     assert np.all(mu > 0)
     l = np.arange(401)
-    f = S.fit_spectrum_exponent(mu, 50, 400, k=l)
+    f = ntk.fit_spectrum_exponent(mu, 50, 400, k=l)
     assert abs(f.exponent - 3) < 0.05
 
 
@@ -102,14 +102,14 @@ def test_ball_radial_operator_vs_adaptive_quadrature(d):
     # reference: scipy quad of the kernel evaluated from explicit coordinates by ntk_gram
     from scipy.integrate import quad
     Mr = 10
-    A, r, w = S.ball_radial_operator(d, Mr)
+    A, r, w = ntk.ball_radial_operator(d, Mr)
     assert np.allclose(A, A.T)
     assert abs(w.sum() - 1) < 1e-2
     for i, j in [(2, 7), (4, 4), (9, 0)]:
         def f(ph):
             x = np.array([[r[i], 0.0]])
             y = np.array([[r[j] * math.cos(ph), r[j] * math.sin(ph)]])
-            return K.ntk_gram(x, y)[0, 0] * math.sin(ph) ** (d - 2)
+            return ntk.ntk_gram(x, y)[0, 0] * math.sin(ph) ** (d - 2)
         num = quad(f, 0, math.pi, points=[0.0], limit=200, epsabs=1e-13)[0]
         den = quad(lambda ph: math.sin(ph) ** (d - 2), 0, math.pi)[0]
         np.testing.assert_allclose(A[i, j] / math.sqrt(w[i] * w[j]), num / den, rtol=1e-8)
@@ -117,43 +117,43 @@ def test_ball_radial_operator_vs_adaptive_quadrature(d):
 
 def test_tail_sums_and_windows():
     c2 = np.array([4.0, 2.0, 1.0])
-    np.testing.assert_allclose(S.tail_sums(c2), [7, 3, 1])
-    np.testing.assert_allclose(S.tail_sums(c2, total=8.0), [8, 4, 2])
+    np.testing.assert_allclose(ntk.tail_sums(c2), [7, 3, 1])
+    np.testing.assert_allclose(ntk.tail_sums(c2, total=8.0), [8, 4, 2])
     with pytest.raises(ValueError, match="fit window"):
-        S.fit_spectrum_exponent(np.ones(10), 5, 20)
+        ntk.fit_spectrum_exponent(np.ones(10), 5, 20)
     with pytest.raises(ValueError, match="total"):
-        S.tail_sums(c2, total=5.0)
+        ntk.tail_sums(c2, total=5.0)
 
 
 def test_bad_inputs():
     with pytest.raises(ValueError, match="`m`"):
-        S.sphere_ntk_spectrum(0, 10)
+        ntk.sphere_ntk_spectrum(0, 10)
     with pytest.raises(ValueError, match="`d`"):
-        S.ball_radial_operator(1, 10)
+        ntk.ball_radial_operator(1, 10)
     with pytest.raises(ValueError, match="`act`|`m`"):
-        S.sphere_ntk_spectrum(2, 10, act=5)
+        ntk.sphere_ntk_spectrum(2, 10, act=5)
     with pytest.raises(ValueError, match="`u`"):
-        S.gegenbauer_normalized(3, 2, [1.5])
+        ntk.gegenbauer_normalized(3, 2, [1.5])
     with pytest.raises(ValueError, match="`beta`"):
-        S.cap_energies(2, 10, 4.0)
+        ntk.cap_energies(2, 10, 4.0)
     with pytest.raises(ValueError, match="`A`"):
-        S.gram_eigen(np.zeros((2, 3)))
+        ntk.gram_eigen(np.zeros((2, 3)))
 
 
 def test_gram_eigen_thread_count_is_validated_and_does_not_change_the_result(monkeypatch):
     # the BLAS thread count is a speed setting only: eigenvalues agree with the 1-thread default
     X = np.random.default_rng(3).standard_normal((300, 3))
-    A = K.ntk_gram(X) / 300
+    A = ntk.ntk_gram(X) / 300
     y = X[:, 0]
-    lam1, c1 = S.gram_eigen(A, y)
-    lam2, c2 = S.gram_eigen(A, y, threads=2)
+    lam1, c1 = ntk.gram_eigen(A, y)
+    lam2, c2 = ntk.gram_eigen(A, y, threads=2)
     np.testing.assert_allclose(lam2, lam1, rtol=1e-12, atol=1e-14 * lam1[0])
     np.testing.assert_allclose(c2.sum(), y @ y, rtol=1e-12)   # Parseval: eigenvectors orthonormal
-    monkeypatch.setenv(S.BLAS_THREADS_ENV, "2")
-    np.testing.assert_allclose(S.gram_eigen(A), lam1, rtol=1e-12, atol=1e-14 * lam1[0])
+    monkeypatch.setenv(ntk.BLAS_THREADS_ENV, "2")
+    np.testing.assert_allclose(ntk.gram_eigen(A), lam1, rtol=1e-12, atol=1e-14 * lam1[0])
     for bad in (0, -1, 1.5, "two"):
         with pytest.raises(ValueError, match="`threads` must be an integer >= 1"):
-            S.gram_eigen(A, threads=bad)
-    monkeypatch.setenv(S.BLAS_THREADS_ENV, "zero")
+            ntk.gram_eigen(A, threads=bad)
+    monkeypatch.setenv(ntk.BLAS_THREADS_ENV, "zero")
     with pytest.raises(ValueError, match=r"\$SCALINGLAWS_BLAS_THREADS must be an integer >= 1"):
-        S.gram_eigen(A)
+        ntk.gram_eigen(A)

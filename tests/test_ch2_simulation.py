@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from scalinglaws import rf_simulation as S, rf_theory as T
+from scalinglaws import randomfeatures as rf
 
 A_, B_ = 1.5, 1.25
 M = 512
@@ -17,9 +17,9 @@ def within(sim_mean, sim_se, th, k=4.0, rel=0.01, floor=0.0):
 @pytest.mark.parametrize("N,P", [(64, None), (None, 64), (64, 128), (128, 64), (96, 96 * 2)])
 def test_simulation_matches_theory(N, P):
     t = np.geomspace(0.1, 3e3, 9)
-    r = S.simulate(A_, B_, M, N, P, t, n_seeds=32, seed=11)
-    sp = T.power_law_spectrum(A_, B_, M)
-    Lt, Lh = T.losses(sp, N or np.inf, P or np.inf, t)
+    r = rf.simulate(A_, B_, M, N, P, t, n_seeds=32, seed=11)
+    sp = rf.power_law_spectrum(A_, B_, M)
+    Lt, Lh = rf.losses(sp, N or np.inf, P or np.inf, t)
     assert np.all(within(r.test, r.test_se, Lt))
     # train loss -> 0 when it interpolates; allow a tiny absolute floor for the exponentially small tail
     assert np.all(within(r.train, r.train_se, Lh, floor=1e-6))
@@ -31,7 +31,7 @@ def test_online_eigen_solution_vs_direct_ode():
     rng = np.random.default_rng(3)
     Mm, N = 40, 12
     t = np.array([0.5, 5.0])
-    L, _ = S.draw_loss(A_, B_, Mm, N, None, t, rng)
+    L, _ = rf.draw_loss(A_, B_, Mm, N, None, t, rng)
     rng = np.random.default_rng(3)
     A = rng.standard_normal((N, Mm))
     k = np.arange(1, Mm + 1.0)
@@ -46,7 +46,7 @@ def test_general_eigen_solution_vs_direct_ode():
     Mm, N, P = 30, 10, 14
     t = np.array([0.7, 7.0])
     rng = np.random.default_rng(4)
-    L, Lh = S.draw_loss(A_, B_, Mm, N, P, t, rng)
+    L, Lh = rf.draw_loss(A_, B_, Mm, N, P, t, rng)
     rng = np.random.default_rng(4)
     Z = rng.standard_normal((P, Mm))   # draw_loss draws Z first, then A
     A = rng.standard_normal((N, Mm))
@@ -64,12 +64,12 @@ def test_general_eigen_solution_vs_direct_ode():
 @pytest.mark.parametrize("N,P", [(32, None), (32, 48), (None, 48)])
 def test_gd_small_step_approaches_flow_and_matches_direct_iteration(N, P):
     t = np.array([1.0, 10.0, 100.0])
-    flow = S.simulate(A_, B_, 128, N, P, t, n_seeds=2, seed=5)
-    gd = S.simulate(A_, B_, 128, N, P, t, n_seeds=2, seed=5, eta=0.01)
+    flow = rf.simulate(A_, B_, 128, N, P, t, n_seeds=2, seed=5)
+    gd = rf.simulate(A_, B_, 128, N, P, t, n_seeds=2, seed=5, eta=0.01)
     np.testing.assert_allclose(gd.test, flow.test, rtol=2e-2)
     # explicit GD iteration on one draw
     rng = np.random.default_rng(9)
-    Lgd, _ = S.draw_loss(A_, B_, 64, 16 if N else None, 20 if P else None, np.array([0.5 * 7]), rng, eta=0.5)
+    Lgd, _ = rf.draw_loss(A_, B_, 64, 16 if N else None, 20 if P else None, np.array([0.5 * 7]), rng, eta=0.5)
     rng = np.random.default_rng(9)
     k = np.arange(1, 65.0)
     lam, ws = k ** -B_, k ** (-(A_ - B_) / 2)
@@ -86,12 +86,12 @@ def test_gd_small_step_approaches_flow_and_matches_direct_iteration(N, P):
 
 def test_ensemble_formula_and_one_wide_model_wins():
     t = np.array([10.0, 1e3])
-    sp = T.power_law_spectrum(A_, B_, M)
+    sp = rf.power_law_spectrum(A_, B_, M)
     E = 4
-    r = S.simulate_ensemble(A_, B_, M, 32, E, t, n_seeds=16, seed=1)
-    th = T.ensemble_loss(sp, 32, E, t)
+    r = rf.simulate_ensemble(A_, B_, M, 32, E, t, n_seeds=16, seed=1)
+    th = rf.ensemble_loss(sp, 32, E, t)
     assert np.all(within(r.test, r.test_se, th))
-    assert np.all(T.loss_online(sp, 128, t) < th)
+    assert np.all(rf.loss_online(sp, 128, t) < th)
 
 
 @pytest.mark.parametrize("kw,match", [
@@ -104,26 +104,16 @@ def test_bad_inputs(kw, match):
     args = dict(a=A_, b=B_, M=M, N=16, P=None, t=[1.0], n_seeds=2)
     args.update(kw)
     with pytest.raises(ValueError, match=match):
-        S.simulate(args.pop("a"), args.pop("b"), args.pop("M"), args.pop("N"), args.pop("P"), args.pop("t"), **args)
-
-
-def test_agreement_summary():
-    a = S.agreement([1.0, 2.0], [0.1, 0.1], [1.2, 2.0])
-    assert abs(a["max_z"] - 2.0) < 1e-12 and abs(a["max_rel"] - 0.2 / 1.2) < 1e-12
-    assert abs(a["ratio"] - 0.2 / (0.4 + 0.012)) < 1e-12
-    with pytest.raises(ValueError, match="one shape"):
-        S.agreement([1.0], [0.1, 0.2], [1.0])
-    with pytest.raises(ValueError, match="finite"):
-        S.agreement([np.nan], [0.1], [1.0])
+        rf.simulate(args.pop("a"), args.pop("b"), args.pop("M"), args.pop("N"), args.pop("P"), args.pop("t"), **args)
 
 
 def test_simulate_is_executor_independent():
     """Draw i uses default_rng([seed, i]): a process pool gives bit-identical seed averages."""
     import concurrent.futures as cf
     t = np.geomspace(0.1, 100, 7)
-    serial = S.simulate(1.5, 1.25, 256, 32, 64, t, n_seeds=3, seed=4, executor=None)
+    serial = rf.simulate(1.5, 1.25, 256, 32, 64, t, n_seeds=3, seed=4, executor=None)
     with cf.ProcessPoolExecutor(2) as ex:
-        pooled = S.simulate(1.5, 1.25, 256, 32, 64, t, n_seeds=3, seed=4, executor=ex)
+        pooled = rf.simulate(1.5, 1.25, 256, 32, 64, t, n_seeds=3, seed=4, executor=ex)
     assert np.array_equal(serial.test, pooled.test) and np.array_equal(serial.train_se, pooled.train_se)
-    other = S.simulate(1.5, 1.25, 256, 32, 64, t, n_seeds=3, seed=5, executor=None)
+    other = rf.simulate(1.5, 1.25, 256, 32, 64, t, n_seeds=3, seed=5, executor=None)
     assert not np.array_equal(serial.test, other.test)

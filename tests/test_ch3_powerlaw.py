@@ -2,29 +2,29 @@
 import numpy as np
 import pytest
 
-from scalinglaws import dln_dmft as M, dln_simulation as S
+from scalinglaws import deeplinear as dl
 
 
 def test_general_kernel_equals_fast_path_at_infinite_width():
-    lam, b2 = M.powerlaw_spectrum(200, 1.5, 0.5)
-    a = M.dmft_powerlaw(2, 1.0, 0.1, 40, lam, b2)
-    b = M.dmft_powerlaw(2, 1.0, 0.1, 40, lam, b2, method="modes")
+    lam, b2 = dl.powerlaw_spectrum(200, 1.5, 0.5)
+    a = dl.dmft_powerlaw(2, 1.0, 0.1, 40, lam, b2)
+    b = dl.dmft_powerlaw(2, 1.0, 0.1, 40, lam, b2, method="modes")
     np.testing.assert_allclose(a.test, b.test, rtol=1e-10)
 
 
 def test_initial_loss_and_lazy_closed_form():
-    lam, b2 = M.powerlaw_spectrum(200, 1.5, 0.5)
-    r = M.dmft_powerlaw(1, 0.7, 0.1, 5, lam, b2, N=50.0, sigma=0.3)
+    lam, b2 = dl.powerlaw_spectrum(200, 1.5, 0.5)
+    r = dl.dmft_powerlaw(1, 0.7, 0.1, 5, lam, b2, N=50.0, sigma=0.3)
     assert abs(r.test[0] - (1 + 1 / (0.7 ** 2 * 50) + 0.09)) < 1e-12
-    lz = M.dmft_powerlaw(2, 1e-5, 0.2, 40, lam, b2, method="modes")
-    np.testing.assert_allclose(lz.test, M.lazy_powerlaw_loss(2, 0.2, 40, lam, b2), rtol=1e-3)
+    lz = dl.dmft_powerlaw(2, 1e-5, 0.2, 40, lam, b2, method="modes")
+    np.testing.assert_allclose(lz.test, dl.lazy_powerlaw_loss(2, 0.2, 40, lam, b2), rtol=1e-3)
 
 
 def test_lazy_sgd_matches_exact_second_moment_recursion():
     # lazy linear model + Gaussian features: diag second moments close exactly (independent recursion)
-    lam, b2 = M.powerlaw_spectrum(100, 1.5, 0.5)
+    lam, b2 = dl.powerlaw_spectrum(100, 1.5, 0.5)
     L, eta0, T, B, sig = 1, 0.2, 40, 4, 0.3
-    r = M.dmft_powerlaw(L, 1e-5, eta0, T, lam, b2, batch=B, sigma=sig)
+    r = dl.dmft_powerlaw(L, 1e-5, eta0, T, lam, b2, batch=B, sigma=sig)
     eta = (L + 1) * eta0
     m = b2.copy(); ref = []
     for t in range(T):
@@ -35,67 +35,55 @@ def test_lazy_sgd_matches_exact_second_moment_recursion():
 
 
 def test_binned_spectrum_normalisation_and_accuracy():
-    lam, b2, w = M.binned_powerlaw_spectrum(4000, 1.5, 0.5, n_exact=40, n_bins=60)
+    lam, b2, w = dl.binned_powerlaw_spectrum(4000, 1.5, 0.5, n_exact=40, n_bins=60)
     assert abs(np.sum(w * lam) - 1) < 1e-12 and abs(np.sum(w * lam * b2) - 1) < 1e-12
     assert w.sum() == 4000 and lam.size < 110
-    fl, fb = M.powerlaw_spectrum(4000, 1.5, 0.5)
-    ex = M.lazy_powerlaw_loss(1, 0.1, 300, fl, fb)
-    bn = M.lazy_powerlaw_loss(1, 0.1, 300, lam, b2, w)
+    fl, fb = dl.powerlaw_spectrum(4000, 1.5, 0.5)
+    ex = dl.lazy_powerlaw_loss(1, 0.1, 300, fl, fb)
+    bn = dl.lazy_powerlaw_loss(1, 0.1, 300, lam, b2, w)
     assert np.max(np.abs(bn / ex - 1)) < 0.01
 
 
 @pytest.mark.parametrize("N,B,sigma", [(200, None, 0.0), (400, 16, 0.3)])
 def test_finite_width_and_batch_dmft_vs_simulation(N, B, sigma):
-    lam, b2 = M.powerlaw_spectrum(400, 1.5, 0.5)
-    d = M.dmft_powerlaw(1, 1.0, 0.2, 40, lam, b2, N=N, batch=B, sigma=sigma)
-    s = S.simulate_seeds(6, None, N / 400, 1, 1.0, 0.2, 40, spectrum=(lam, b2), alpha_B=B, sigma=sigma)
+    lam, b2 = dl.powerlaw_spectrum(400, 1.5, 0.5)
+    d = dl.dmft_powerlaw(1, 1.0, 0.2, 40, lam, b2, N=N, batch=B, sigma=sigma)
+    s = dl.simulate_seeds(dl.simulate_powerlaw, 6, 1, 1.0, 0.2, 40, lam, b2, N=N, batch=B, sigma=sigma)
     for t in (10, 39):
         # 5% or 3 standard errors, whichever is larger
         assert abs(s.test[t] - d.test[t]) < max(0.05 * d.test[t], 3 * s.test_se[t])
 
 
 def test_batch_noise_raises_loss_and_width_lowers_it():
-    lam, b2, w = M.binned_powerlaw_spectrum(2000, 1.5, 0.5, 30, 40)
-    base = M.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2, weights=w)
-    small = M.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2, weights=w, batch=4)
-    big = M.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2, weights=w, batch=64)
+    lam, b2, w = dl.binned_powerlaw_spectrum(2000, 1.5, 0.5, 30, 40)
+    base = dl.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2, weights=w)
+    small = dl.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2, weights=w, batch=4)
+    big = dl.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2, weights=w, batch=64)
     assert np.all(small.test[1:] > big.test[1:]) and np.all(big.test[1:] > base.test[1:])
-    n1 = M.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2, weights=w, N=100.0)
-    n2 = M.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2, weights=w, N=400.0)
+    n1 = dl.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2, weights=w, N=100.0)
+    n2 = dl.dmft_powerlaw(1, 1.0, 0.2, 60, lam, b2, weights=w, N=400.0)
     assert np.all(n1.test > n2.test) and np.all(n2.test > base.test)
 
 
 def test_rich_steeper_than_lazy_hard_task():
     # notes §4.4 check 11 (short version): lazy slope near -beta, rich steeper by >= 0.1 (beta = 0.5)
-    lam, b2 = M.powerlaw_spectrum(2000, 1.5, 0.5)
+    lam, b2 = dl.powerlaw_spectrum(2000, 1.5, 0.5)
     t = np.arange(1, 400)
-    lz = M.lazy_powerlaw_loss(1, 0.1, 400, lam, b2)[1:]
-    rich = M.dmft_powerlaw(1, 1.0, 0.1, 400, lam, b2).test[1:]
+    lz = dl.lazy_powerlaw_loss(1, 0.1, 400, lam, b2)[1:]
+    rich = dl.dmft_powerlaw(1, 1.0, 0.1, 400, lam, b2).test[1:]
     sl = lambda y: np.polyfit(np.log(t[99:]), np.log(y[99:]), 1)[0]
     assert abs(sl(lz) + 0.5) < 0.05
     assert sl(rich) < sl(lz) - 0.1
 
 
 def test_powerlaw_general_bad_inputs():
-    lam, b2 = M.powerlaw_spectrum(50, 1.5, 0.5)
+    lam, b2 = dl.powerlaw_spectrum(50, 1.5, 0.5)
     for kw in (dict(N=0.0), dict(batch=0), dict(sigma=-1.0), dict(weights=np.ones(3)), dict(method="x")):
         with pytest.raises(ValueError):
-            M.dmft_powerlaw(1, 1.0, 0.1, 5, lam, b2, **kw)
+            dl.dmft_powerlaw(1, 1.0, 0.1, 5, lam, b2, **kw)
     with pytest.raises(ValueError):
-        M.dmft_powerlaw(1, 1.0, 0.1, 2000, *M.powerlaw_spectrum(2000, 1.5, 0.5), N=10.0)
+        dl.dmft_powerlaw(1, 1.0, 0.1, 2000, *dl.powerlaw_spectrum(2000, 1.5, 0.5), N=10.0)
     with pytest.raises(ValueError):
-        M.rich_exponent(0.0)
+        dl.rich_exponent(0.0)
 
 
-@pytest.mark.parametrize("mode,alpha,alpha_B,s2,centred,L", [(0, 1.0, 1.0, 0.0, False, 2), (1, 2.0, 1.0, 0.25, False, 3),
-                                                             (2, 1.0, 0.25, 0.25, False, 1), (1, 1.0, 1.0, 0.0, True, 2)])
-def test_packed_kernel_equals_strided_reference(mode, alpha, alpha_B, s2, centred, L):
-    # the packed single-pass kernel (speed path) against the previous strided T x T kernel
-    z = np.zeros(1)
-    args = (L, 40, mode, centred, False, False, 0.5, 0.5, 1.0, 0.1, alpha, alpha_B, s2, z, z, z, 1e8)
-    a = M._dln_causal_kernel(*args)
-    b = M._dln_causal_kernel_strided(*args)
-    np.testing.assert_allclose(a[0], b[0], rtol=1e-10, atol=1e-14)
-    np.testing.assert_allclose(a[1], b[1], rtol=1e-10, atol=1e-14)
-    np.testing.assert_allclose(a[3], b[3], rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(a[4], b[4], rtol=1e-10, atol=1e-12)

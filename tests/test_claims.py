@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from scalinglaws.claims import Claim, ClaimBook, load_claims_file
+from scalinglaws.book.claims import Claim, ClaimBook, load_claims_file
 
 
 def claim(**kw):

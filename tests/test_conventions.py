@@ -4,7 +4,7 @@ import re
 import jupytext
 import pytest
 
-from scalinglaws.runner import discover_notebooks
+from scalinglaws.book.runner import discover_notebooks
 
 from conftest import ROOT, TEST_NOTEBOOKS
 

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from scalinglaws import scorecard
-from scalinglaws.runner import discover_notebooks, run_notebook
+from scalinglaws.book import scorecard
+from scalinglaws.book.runner import discover_notebooks, run_notebook
 
 from conftest import TEST_NOTEBOOKS
 
@@ -110,7 +110,7 @@ def test_scorecard_chapter_filter_ignores_other_chapters(tmp_path, root):
 
 
 def test_expected_seconds_for_the_progress_estimate(tmp_path):
-    from scalinglaws.__main__ import expected_seconds
+    from scalinglaws.book.cli import expected_seconds
     nbs = ["chapters/ch1-x/01_a.md", "chapters/ch1-x/02_b.md"]
     assert expected_seconds(tmp_path, "fast", nbs) is None            # no benchmark file yet
     res = tmp_path / "benchmarks" / "results"

@@ -1,7 +1,7 @@
 """Every chapter notebook, executed with papermill in the fast profile: no error, no failed claim."""
 import pytest
 
-from scalinglaws.runner import discover_notebooks, run_notebook
+from scalinglaws.book.runner import discover_notebooks, run_notebook
 
 from conftest import ROOT
 

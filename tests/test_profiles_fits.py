@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from scalinglaws.fits import fit_power_law, local_slope
-from scalinglaws.profiles import resolve
+from scalinglaws.book.profiles import resolve
 
 TABLE = {"fast": dict(M=10, s=1), "default": dict(M=100, s=2), "full": dict(M=1000, s=3)}
 

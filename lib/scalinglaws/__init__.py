@@ -1,12 +1,28 @@
-"""scalinglaws: reference implementation behind the neural-scaling-laws book companion.
+"""scalinglaws: the reference implementation behind a reproducible companion to three papers on
+neural scaling laws.
 
-Foundation modules: :mod:`.claims` (quantitative claims of the notebooks),
-:mod:`.profiles` (fast/default/full sizes), :mod:`.fits` (power-law fits),
-:mod:`.plotting` (theory = lines, simulation = markers), :mod:`.runner` (papermill)
-and :mod:`.scorecard`.  Science modules are added per paper.
+One subpackage per paper's model, one for the book machinery, and a few shared modules:
+
+=====================================  ==================================================================
+:mod:`scalinglaws.ntk`                 paper 1 (Velikanov & Yarotsky 2021): shallow-network NTK, its
+                                       spectra, loss asymptotics, finite-width GD
+:mod:`scalinglaws.randomfeatures`      paper 2 (Bordelon, Atanasov & Pehlevan 2024): random-feature
+                                       model, its DMFT and exact simulation
+:mod:`scalinglaws.deeplinear`          paper 3 (Bordelon & Pehlevan 2025): deep linear networks, DMFT,
+                                       simulator, learning-rate sweeps
+:mod:`scalinglaws.book`                claims, profiles, papermill runner, scorecard, Sphinx extension,
+                                       benchmark report, ``reproduce`` CLI
+:mod:`scalinglaws.compare`             theory vs simulation: seed averages, z-scores, tolerances
+:mod:`scalinglaws.fits`                power-law fits and local slopes
+:mod:`scalinglaws.plotting`            the book's figure conventions (theory = lines, simulation = markers)
+:mod:`scalinglaws.sweep`               parameter sweeps on any executor, with a result cache
+=====================================  ==================================================================
+
+Importing :mod:`scalinglaws` imports none of the subpackages; ``from scalinglaws import ntk`` does.
 """
-from .claims import ClaimBook
-from .profiles import resolve as resolve_profile
+from ._numba_cache import configure_numba_cache as _configure_numba_cache
 
-__all__ = ["ClaimBook", "resolve_profile"]
 __version__ = "0.1.0"
+__all__ = ["__version__"]
+
+_configure_numba_cache()

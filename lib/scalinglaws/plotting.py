@@ -11,7 +11,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["setup", "colors", "theory", "simulation", "reference_slope", "legend_theory_vs_sim"]
+__all__ = ["setup", "colors", "theory", "simulation", "reference_slope", "legend_theory_vs_sim", "lr_transfer_panels"]
 
 STYLE = {
     "figure.dpi": 110,
@@ -69,3 +69,29 @@ def legend_theory_vs_sim(ax, loc="lower left", theory_label="theory", sim_label=
     leg = ax.legend(handles=handles, loc=loc)
     ax.add_artist(leg)
     return leg
+
+
+def lr_transfer_panels(axs, study, *, label, ylim, vlines=(), titles=None):
+    """Draw a learning-rate-transfer study (:class:`scalinglaws.deeplinear.TransferStudy`): one
+    panel per parameterisation, ``log10 L(T-1)`` against ``eta0`` for every width (theory lines,
+    refined optima as dots, simulations as markers with one-SE bars).  ``label(width)`` gives the
+    legend text, ``vlines`` a list of ``(eta0, linestyle)`` guides drawn on every panel."""
+    titles = {"ntk": "NTK", "mup": "μP"} if titles is None else titles
+    cols = colors(len(study.widths))
+    for ax, par in zip(axs, study.pars):
+        for w, c in zip(study.widths, cols):
+            r = study.sweeps[par, w]
+            theory(ax, study.etas, np.where(np.isfinite(r.values), r.values, np.nan), color=c, label=label(w))
+            ax.plot([r.eta_star], [np.nanmin(r.values)], "o", color=c, ms=6)
+            if (par, w) in study.sims:
+                v = study.sims[par, w]
+                simulation(ax, study.eta_sim, v[:, 0], v[:, 1], color=c)
+        for x, ls in vlines:
+            ax.axvline(x, color="0.4", ls=ls, lw=1)
+        ax.set_xscale("log")
+        ax.set_ylim(*ylim)
+        ax.set_ylabel(r"$\log_{10}\mathcal{L}(T-1)$")
+        ax.set_title(titles.get(par, par))
+        ax.legend(loc="lower left", ncol=2)
+    axs[-1].set_xlabel(r"$\eta_0$")
+    legend_theory_vs_sim(axs[0], loc="upper right")

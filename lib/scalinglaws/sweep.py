@@ -110,12 +110,10 @@ def derive_seed(seed: int, params: dict) -> int:
 
 
 def library_fingerprint() -> str:
-    """SHA-256 over the contents of every ``.py`` file of this package (sorted by name)."""
-    h = hashlib.sha256()
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()
+    """SHA-256 over the contents of every ``.py`` file of this package and all its subpackages
+    (:func:`scalinglaws._numba_cache.source_fingerprint`)."""
+    from ._numba_cache import source_fingerprint
+    return source_fingerprint()
 
 
 def _function_identity(fn) -> str:
@@ -152,7 +150,7 @@ def _cache_dir(cache) -> Path | None:
     if cache is None or cache is False:
         return None
     if cache is True:
-        from .claims import find_root
+        from .book.claims import find_root
         try:
             return find_root() / ".cache" / "sweeps"
         except Exception:  # not inside the repository: use the user's cache folder

@@ -23,7 +23,8 @@ import numpy as np
 from scipy.special import gammaln
 from threadpoolctl import threadpool_limits
 
-from .fits import fit_power_law
+from .._validation import integer
+from ..fits import fit_power_law
 from .kernels import PARTS, _check_scales, _ntk_value, check_activation
 
 BLAS_THREADS_ENV = "SCALINGLAWS_BLAS_THREADS"
@@ -34,12 +35,6 @@ __all__ = ["composite_gauss_legendre", "gegenbauer_normalized", "sphere_multipli
            "sphere_index_expand"]
 
 
-def _check_int(v, name, lo):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        raise ValueError(f"`{name}` must be an integer >= {lo}, got {v!r}")
-    return int(v)
-
-
 def composite_gauss_legendre(edges, n_nodes=16):
     """Nodes and weights of the composite Gauss-Legendre rule with panels ``[edges[i], edges[i+1]]``.
 
@@ -48,7 +43,7 @@ def composite_gauss_legendre(edges, n_nodes=16):
     edges = np.asarray(edges, dtype=float)
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
         raise ValueError("`edges` must be a strictly increasing 1-D array with >= 2 entries")
-    _check_int(n_nodes, "n_nodes", 1)
+    integer("n_nodes", n_nodes, 1)
     g, w = np.polynomial.legendre.leggauss(n_nodes)
     a, b = edges[:-1, None], edges[1:, None]
     x = (0.5 * (b - a) * g[None, :] + 0.5 * (a + b)).ravel()
@@ -77,8 +72,8 @@ def gegenbauer_normalized(lmax, m, u):
     Recurrence (notes 01 §5.0): ``(l + 2 lam) P_{l+1} = 2 (l + lam) u P_l - l P_{l-1}``, ``lam = (m-1)/2``,
     ``P_0 = 1``, ``P_1 = u``; Chebyshev ``T_l`` for ``m = 1``, Legendre for ``m = 2``.
     """
-    lmax = _check_int(lmax, "lmax", 0)
-    m = _check_int(m, "m", 1)
+    lmax = integer("lmax", lmax, 0)
+    m = integer("m", m, 1)
     u = np.atleast_1d(np.asarray(u, dtype=float))
     if u.ndim != 1 or np.any(np.abs(u) > 1) or not np.all(np.isfinite(u)):
         raise ValueError("`u` must be a 1-D array of values in [-1, 1]")
@@ -90,7 +85,7 @@ def gegenbauer_normalized(lmax, m, u):
 def sphere_multiplicity(m, ell):
     """Dimension ``N(m, l)`` of degree-l spherical harmonics on ``S^m``:
     ``(2l+m-1)/l * C(l+m-2, l-1)`` (``N(m, 0) = 1``), via log-Gamma (float array)."""
-    m = _check_int(m, "m", 1)
+    m = integer("m", m, 1)
     ell = np.asarray(ell)
     if np.any(ell < 0):
         raise ValueError("`ell` must be >= 0")
@@ -137,8 +132,8 @@ def sphere_ntk_spectrum(m, lmax, act=1, part="full", sigma_w=1.0, sigma_b=1.0, n
     with ``1 - cos phi = 2 sin^2(phi/2)`` (no cancellation near phi = 0).  Composite Gauss-Legendre in
     ``phi`` (max(200, lmax/2) panels x ``n_nodes``).  Round-off floor ~1e-12 mu_0.
     """
-    m = _check_int(m, "m", 1)
-    lmax = _check_int(lmax, "lmax", 1)
+    m = integer("m", m, 1)
+    lmax = integer("lmax", lmax, 1)
     act, part = check_activation(act, part)
     _check_scales(sigma_w, sigma_b)
     phi, w = _phi_rule(0.0, math.pi, lmax, n_nodes)
@@ -160,7 +155,7 @@ def sphere_ntk_spectrum(m, lmax, act=1, part="full", sigma_w=1.0, sigma_b=1.0, n
 
 def sphere_cap_measure(m, beta):
     """Normalised measure ``tau_m([cos beta, 1])`` of the spherical cap of angular radius ``beta``."""
-    m = _check_int(m, "m", 1)
+    m = integer("m", m, 1)
     if not (0 < beta < math.pi):
         raise ValueError(f"`beta` must be in (0, pi), got {beta!r}")
     phi, w = composite_gauss_legendre(np.linspace(0, beta, 65), 16)
@@ -170,8 +165,8 @@ def sphere_cap_measure(m, beta):
 def cap_energies(m, lmax, beta, n_nodes=16):
     """Energies ``e_l = N(m, l) a_l^2`` of the cap indicator ``1{x.e >= cos beta}`` on ``S^m``,
     ``a_l = int_{cos beta}^1 P_l dtau_m`` (notes 01 §5.0).  ``sum_l e_l = tau_m(cap)`` (Parseval)."""
-    m = _check_int(m, "m", 1)
-    lmax = _check_int(lmax, "lmax", 1)
+    m = integer("m", m, 1)
+    lmax = integer("lmax", lmax, 1)
     if not (0 < beta < math.pi):
         raise ValueError(f"`beta` must be in (0, pi), got {beta!r}")
     phi, w = _phi_rule(0.0, beta, lmax, n_nodes)
@@ -238,7 +233,7 @@ def gram_eigen(A, y=None, threads=None):
 
 def grid_1d(M, a=0.0, b=1.0):
     """Midpoint grid ``x_i = a + (i + 1/2)(b - a)/M`` (uniform density on [a, b])."""
-    M = _check_int(M, "M", 2)
+    M = integer("M", M, 2)
     return a + (np.arange(M) + 0.5) * (b - a) / M
 
 
@@ -274,8 +269,8 @@ def ball_radial_operator(d, Mr, act=1, part="full", sigma_w=1.0, sigma_b=1.0,
     ``phi_min`` to pi); midpoint rule ``r_i = (i + 1/2)/Mr``, weights ``w_i = d r_i^{d-1}/Mr``.
     Returns ``(A, r, w)``; a radial target ``y(r)`` enters as ``y~ = sqrt(w) y(r)``.
     """
-    d = _check_int(d, "d", 2)
-    Mr = _check_int(Mr, "Mr", 2)
+    d = integer("d", d, 2)
+    Mr = integer("Mr", Mr, 2)
     act, part = check_activation(act, part)
     _check_scales(sigma_w, sigma_b)
     edges = np.concatenate([[0.0], np.geomspace(phi_min, math.pi, n_panels)])

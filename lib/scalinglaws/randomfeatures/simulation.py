@@ -14,30 +14,19 @@ Each draw samples ``A ~ N(0,1)^{N x M}`` and ``Z ~ N(0,1)^{P x M}`` (Gaussian-eq
 
 Discrete gradient descent with step eta replaces ``e^{-mu t}`` by ``(1 - eta mu)^n`` with
 ``n = t / eta`` steps (t must be a multiple of eta; stability needs eta mu_max < 2, checked).
-Losses are averaged over seeds (the mean of the losses, notes §5.2) with standard errors.
+Losses are averaged over seeds (the mean of the losses, notes §5.2) with standard errors
+(:class:`scalinglaws.compare.SimResult`).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-__all__ = ["SimResult", "simulate", "simulate_ensemble", "draw_loss", "decay_factor", "agreement"]
+from .._validation import integer
+from ..compare import SimResult
 
-
-@dataclass(frozen=True)
-class SimResult:
-    """Seed-averaged test / train loss with standard errors (ddof = 1) and the raw draws."""
-
-    t: np.ndarray
-    test: np.ndarray
-    test_se: np.ndarray
-    train: np.ndarray
-    train_se: np.ndarray
-    draws_test: np.ndarray
-    draws_train: np.ndarray
+__all__ = ["simulate", "simulate_ensemble", "draw_loss", "decay_factor"]
 
 
 def _problem(a, b, M):
@@ -182,15 +171,12 @@ def simulate(a, b, M, N, P, t, *, n_seeds=8, seed=0, eta=None, executor="auto") 
     :func:`scalinglaws.sweep.sweep` on ``executor`` (default: serial unless ``reproduce
     --processes/--scheduler`` asked for a pool or a Dask cluster), with identical results.
     """
-    from .sweep import sweep
+    from ..sweep import sweep
     t = _check_common(t, n_seeds, eta)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = integer("seed", seed, 0)
     pts = [dict(a=a, b=b, M=M, N=N, P=P, t=t, eta=eta, seed=int(seed), draw=i) for i in range(n_seeds)]
     runs = sweep(_seeded_draw, pts, executor=executor, progress=False)
-    dt, dh = np.array([r[0] for r in runs]), np.array([r[1] for r in runs])
-    se = lambda x: x.std(0, ddof=1) / math.sqrt(x.shape[0])
-    return SimResult(t, dt.mean(0), se(dt), dh.mean(0), se(dh), dt, dh)
+    return SimResult.from_draws(t, [r[0] for r in runs], [r[1] for r in runs])
 
 
 def simulate_ensemble(a, b, M, N, E, t, *, n_seeds=8, seed=0) -> SimResult:
@@ -221,26 +207,4 @@ def simulate_ensemble(a, b, M, N, E, t, *, n_seeds=8, seed=0) -> SimResult:
                 pred += (u @ U.T) @ A / math.sqrt(N)
             v = ws[None, :] - pred / E
             draws.append((lam * v ** 2).sum(1))
-    d = np.array(draws)
-    m, s = d.mean(0), d.std(0, ddof=1) / math.sqrt(n_seeds)
-    return SimResult(t, m, s, m.copy(), s.copy(), d, d.copy())
-
-
-def agreement(sim_mean, sim_se, theory, *, k: float = 4.0, rel: float = 0.01, floor: float = 0.0) -> dict:
-    """Theory-vs-simulation summary with the notes' tolerance ``|sim - th| <= k SE + rel |th| + floor`` (notes §4.2).
-
-    Returns ``ratio`` = max of |sim - th| / (k SE + rel |th| + floor) (<= 1 means every point passes),
-    ``max_z`` = max |sim - th| / SE (errors in units of the standard error), ``max_rel`` = max
-    |sim - th| / |th|.
-    """
-    s, e, th = (np.asarray(x, float) for x in (sim_mean, sim_se, theory))
-    if not (s.shape == e.shape == th.shape):
-        raise ValueError(f"sim_mean, sim_se and theory must have one shape, got {s.shape}, {e.shape}, {th.shape}")
-    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(e)) and np.all(np.isfinite(th))):
-        raise ValueError("agreement needs finite simulation means, standard errors and theory values")
-    d = np.abs(s - th)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(e > 0, d / e, np.where(d > 0, np.inf, 0.0))
-        relerr = np.where(np.abs(th) > 0, d / np.abs(th), np.inf)
-    return dict(ratio=float(np.max(d / (k * e + rel * np.abs(th) + floor))), max_z=float(np.max(z)),
-                max_rel=float(np.max(relerr)))
+    return SimResult.from_draws(t, draws, draws)

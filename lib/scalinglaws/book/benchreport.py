@@ -30,6 +30,7 @@ def _fmt(v) -> str:
 
 
 def table_html(result: dict) -> str:
+    """HTML table of one benchmark result's ``rows`` (one column per key, in first-seen order)."""
     rows = result.get("rows", [])
     cols = list(dict.fromkeys(k for r in rows for k in r))
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
@@ -140,6 +141,7 @@ def goals(results: list[dict]) -> list[dict]:
 
 
 def goals_html(results: list[dict] | None = None) -> str:
+    """HTML table of the benchmark goals (:func:`goals`): goal, measured value and whether it is met."""
     results = load() if results is None else results
     rows = goals(results)
     body = "".join(f"<tr><td>{html.escape(r['goal'])}</td><td>{html.escape(r['measured'])}</td>"

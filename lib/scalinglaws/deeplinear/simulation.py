@@ -21,37 +21,16 @@ factors are dropped: ``f = w.h^L/(gamma0 N)``, ``e = Lambda (beta - beta*)`` (po
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 from scipy.linalg.blas import dger as _dger
 
-from .dln_dmft import _int, _pos, gamma0_of
+from .._validation import integer, nonnegative, positive
+from ..compare import DIVERGENCE_FACTOR, SimResult
+from .dmft import gamma0_of
 
-__all__ = ["SimResult", "simulate_dln", "simulate_seeds", "rank_one_step", "loss_half_train"]
-
-
-@dataclass
-class SimResult:
-    """Seed-averaged curves: ``test``/``train`` means and standard errors over seeds (``t = 0..T-1``);
-    ``diverged`` counts seeds whose loss became non-finite or exceeded 1e8 L(0) (their curves are
-    excluded from the means; ``all`` holds every seed's test curve)."""
-    test: np.ndarray
-    test_se: np.ndarray
-    train: np.ndarray
-    train_se: np.ndarray
-    diverged: int
-    all_test: np.ndarray
-    all_train: np.ndarray
-
-    def final_log10(self) -> tuple[float, float]:
-        """``(log10 L(T-1), its standard error)`` of the seed-mean test loss, the error propagated
-        as ``se / (L ln 10)``; ``(nan, nan)`` if any seed diverged (an LR sweep's missing point)."""
-        if self.diverged:
-            return math.nan, math.nan
-        L = float(self.test[-1])
-        return math.log10(L), float(self.test_se[-1]) / (L * math.log(10))
+__all__ = ["simulate_dln", "simulate_powerlaw", "simulate_seeds", "rank_one_step", "loss_half_train"]
 
 
 def _init(rng, D, N, L, residual):
@@ -122,24 +101,50 @@ def loss_half_train(W0, Ws, w, X, y, gamma0, residual=False, b=1.0):
     return 0.5 * np.mean((f - y) ** 2)
 
 
-def simulate_dln(D, nu, L, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0.0, parameterization="mup",
-                 centred=False, residual=False, branch=None, beta0=1.0, seed=0, spectrum=None):
-    """One seed of GD on a deep linear network; returns ``(test, train)`` arrays of length T
-    (loss before update t).  Divergence: curves become ``inf`` from the first step whose loss is
-    non-finite or above ``1e8 L(0)``.
+def simulate_dln(L, nu, gamma0, eta0, T, *, D, alpha=None, alpha_B=None, sigma=0.0, parameterization="mup",
+                 centred=False, residual=False, branch=None, beta0=1.0, seed=0):
+    """One seed of GD on a deep linear network with isotropic Gaussian data in ``D`` dimensions: the
+    finite-size system whose ``D -> inf`` limit :func:`dmft_dln` solves (same arguments, same
+    order, plus the input dimension ``D`` and the ``seed``).  Width ``N = round(nu D)``.
 
-    ``spectrum = (lam, b2)`` switches to trace-normalised power-law data with ``D = len(lam)`` modes and
-    fixed target ``beta*_k = sqrt(b2_k)`` (notes §2.6); then ``alpha`` is not allowed, ``alpha_B`` is the
-    batch size B itself (an integer), ``y = beta*.x + sigma eps`` and the test loss includes ``sigma^2``;
-    the width is ``N = round(nu K)``.
+    Returns ``(test, train)`` arrays of length T (loss before update t).  Divergence: the curves
+    are ``inf`` from the first step whose loss is non-finite or above ``DIVERGENCE_FACTOR L(0)``.
     """
-    L = _int("L", L, 1)
-    T = _int("T", T, 1)
-    nu = _pos("nu", nu)
+    if not residual and branch is not None:
+        raise ValueError("`branch` is the residual branch scale: give it only with `residual=True`")
+    return _simulate(L, nu, gamma0, eta0, T, D=integer("D", D, 2), alpha=alpha, alpha_B=alpha_B, sigma=sigma,
+                     parameterization=parameterization, centred=centred, residual=residual, branch=branch,
+                     beta0=beta0, seed=seed, spectrum=None)
+
+
+def simulate_powerlaw(L, gamma0, eta0, T, lam, b2, *, N, batch=None, sigma=0.0, seed=0):
+    """One seed of muP GD on trace-normalised power-law data with ``K = len(lam)`` modes and the fixed
+    target ``beta*_k = sqrt(b2_k)``: the finite-size system of :func:`dmft_powerlaw` (same arguments,
+    same order; here the width ``N`` is a required integer).  Population GD, or online SGD with
+    ``batch`` fresh samples per step; ``y = beta*.x + sigma eps`` and the test loss includes
+    ``sigma^2``.  Returns ``(test, train)`` as :func:`simulate_dln`."""
+    lam = np.asarray(lam, dtype=float)
+    b2 = np.asarray(b2, dtype=float)
+    if lam.ndim != 1 or lam.shape != b2.shape or lam.size < 2:
+        raise ValueError("`lam` and `b2` must be 1-D arrays of equal length >= 2")
+    if not (np.all(np.isfinite(lam)) and np.all(lam > 0) and np.all(np.isfinite(b2)) and np.all(b2 >= 0)):
+        raise ValueError("`lam` must be finite and > 0, `b2` finite and >= 0")
+    N = integer("N", N, 2)
+    batch = None if batch is None else integer("batch", batch, 1)
+    return _simulate(L, N / lam.size, gamma0, eta0, T, D=None, alpha=None, alpha_B=batch, sigma=sigma,
+                     parameterization="mup", centred=False, residual=False, branch=None, beta0=1.0,
+                     seed=seed, spectrum=(lam, b2), width=N)
+
+
+def _simulate(L, nu, gamma0, eta0, T, *, D, alpha, alpha_B, sigma, parameterization, centred, residual,
+              branch, beta0, seed, spectrum, width=None):
+    # the shared time loop of simulate_dln (spectrum=None) and simulate_powerlaw
+    L = integer("L", L, 1)
+    T = integer("T", T, 1)
+    nu = positive("nu", nu)
     g0 = gamma0_of(parameterization, gamma0, nu)
-    eta0 = _pos("eta0", eta0)
-    if not (math.isfinite(float(sigma)) and sigma >= 0):
-        raise ValueError(f"`sigma` must be a finite number >= 0, got {sigma!r}")
+    eta0 = positive("eta0", eta0)
+    sigma = nonnegative("sigma", sigma)
     if alpha is not None and alpha_B is not None:
         raise ValueError("give at most one of `alpha` (full batch) and `alpha_B` (online SGD)")
     rng = np.random.default_rng(seed)
@@ -149,8 +154,8 @@ def simulate_dln(D, nu, L, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0
         if alpha is not None:
             raise ValueError("power-law simulation supports population GD or online SGD (alpha_B = B), not `alpha`")
     else:
-        D = _int("D", D, 2)
-    N = int(round(nu * D))
+        D = integer("D", D, 2)
+    N = int(round(nu * D)) if width is None else width
     if N < 2:
         raise ValueError(f"width N = nu D must be >= 2, got nu={nu}, D={D}")
     b = (beta0 / math.sqrt(L) if branch is None else float(branch)) if residual else 1.0
@@ -163,19 +168,19 @@ def simulate_dln(D, nu, L, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0
         sql = np.sqrt(lam)
         cout = 1.0 / (g0 * N)
         s0 = 1.0
-        B = None if alpha_B is None else _int("alpha_B (batch size B)", alpha_B, 1)
+        B = alpha_B
     else:
         bstar = rng.standard_normal(D)
         cout = 1.0 / (g0 * nu * math.sqrt(D))
         s0 = 1.0 / math.sqrt(D)
         if alpha is not None:
-            P = int(round(_pos("alpha", alpha) * D))
+            P = int(round(positive("alpha", alpha) * D))
             if P < 1:
                 raise ValueError(f"P = alpha D must be >= 1, got alpha={alpha}, D={D}")
             X = rng.standard_normal((P, D))
             y = X @ bstar / math.sqrt(D) + sigma * rng.standard_normal(P)
         elif alpha_B is not None:
-            B = int(round(_pos("alpha_B", alpha_B) * D))
+            B = int(round(positive("alpha_B", alpha_B) * D))
             if B < 1:
                 raise ValueError(f"B = alpha_B D must be >= 1, got alpha_B={alpha_B}, D={D}")
     test = np.full(T, np.inf)
@@ -214,39 +219,35 @@ def simulate_dln(D, nu, L, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0
             else:
                 e = d
                 tr = te
-        if not (math.isfinite(te) and math.isfinite(tr)) or (t > 0 and te > 1e8 * test[0]):
+        if not (math.isfinite(te) and math.isfinite(tr)) or (t > 0 and te > DIVERGENCE_FACTOR * test[0]):
             break
         test[t], train[t] = te, tr
         rank_one_step(W0, Ws, w, e, eta0, g0, residual=residual, b=b, scale0=s0)
     return test, train
 
 
-def _one_seed(args, kw, seed):
-    return simulate_dln(*args, seed=seed, **kw)
+def _one_seed(simulator, args, kw, seed):
+    return simulator(*args, seed=seed, **kw)
 
 
-def simulate_seeds(n_seeds, *args, seed0=0, executor="auto", **kw):
-    """Run :func:`simulate_dln` for seeds ``seed0, seed0 + 1, ..., seed0 + n_seeds - 1``; returns a
-    :class:`SimResult` with means and standard errors (``std/sqrt(n)``) over the non-diverged seeds.
+def simulate_seeds(simulator, n_seeds, *args, seed0=0, executor="auto", **kw):
+    """Run ``simulator`` (:func:`simulate_dln` or :func:`simulate_powerlaw`) with ``*args, **kw`` for
+    seeds ``seed0, seed0 + 1, ..., seed0 + n_seeds - 1``; returns a
+    :class:`scalinglaws.compare.SimResult` with means and standard errors over the non-diverged
+    seeds (:func:`scalinglaws.compare.seed_mean_se`) on the step grid ``t = 0..T-1``.
 
     The seeds run through :func:`scalinglaws.sweep.sweep` on ``executor`` (``"auto"``: serial
     unless ``python -m scalinglaws reproduce --processes N / --scheduler ADDRESS`` asked for a
     pool or a Dask cluster, and always serial inside another sweep's worker; ``None``: serial; or
     any ``concurrent.futures``-style executor).  Seed ``seed0 + s`` alone determines run ``s``, so
     every executor gives bit-identical results."""
-    from .sweep import grid, sweep
-    n_seeds = _int("n_seeds", n_seeds, 1)
-    seed0 = _int("seed0", seed0, 0)
+    from ..sweep import grid, sweep
+    if simulator not in (simulate_dln, simulate_powerlaw):
+        raise ValueError(f"`simulator` must be simulate_dln or simulate_powerlaw, got {simulator!r}")
+    n_seeds = integer("n_seeds", n_seeds, 1)
+    seed0 = integer("seed0", seed0, 0)
     if "seed" in kw:
         raise ValueError("simulate_seeds takes `seed0` (the first seed), not `seed`")
-    runs = sweep(partial(_one_seed, args, kw), grid(seed=[seed0 + s for s in range(n_seeds)]),
+    runs = sweep(partial(_one_seed, simulator, args, kw), grid(seed=[seed0 + s for s in range(n_seeds)]),
                  executor=executor, progress=False)
-    te = np.array([r[0] for r in runs]); tr = np.array([r[1] for r in runs])
-    ok = np.all(np.isfinite(te), axis=1)
-    nd = int((~ok).sum())
-    if ok.sum() == 0:
-        nanarr = np.full(te.shape[1], np.inf)
-        return SimResult(nanarr, nanarr, nanarr, nanarr, nd, te, tr)
-    n = ok.sum()
-    se = lambda a: (a.std(axis=0, ddof=1) / np.sqrt(n)) if n > 1 else np.zeros(a.shape[1])
-    return SimResult(te[ok].mean(0), se(te[ok]), tr[ok].mean(0), se(tr[ok]), nd, te, tr)
+    return SimResult.from_draws(np.arange(len(runs[0][0]), dtype=float), [r[0] for r in runs], [r[1] for r in runs])

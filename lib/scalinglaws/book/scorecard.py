@@ -63,6 +63,8 @@ def _page(docname: str, from_doc: str = "scorecard") -> str:
 
 
 def figures_table_html(records, from_doc: str = "scorecard") -> str:
+    """HTML table of the figure records (paper figure -> notebook -> status with reason), links
+    relative to the page ``from_doc``."""
     e = html.escape
     rows = []
     for rec in records:

@@ -16,9 +16,12 @@ import math
 
 import numpy as np
 
+from .._validation import integer
+from ..fits import fit_power_law
+
 __all__ = ["loss_gradient_flow", "loss_gd", "theorem_constant", "xi_exponent", "nu_exponent",
-           "kappa_exponent", "exponent_table", "c_d", "relu_symbol", "boundary_constant_1d",
-           "boundary_constant_ball", "ALPHA"]
+           "kappa_exponent", "c_d", "relu_symbol", "boundary_constant_1d",
+           "boundary_constant_ball", "boundary_constant_sphere", "fit_loss_exponent", "ALPHA"]
 
 # order of the diagonal singularity: (activation order m, part) -> alpha  (notes 01 §3.4)
 ALPHA = {(1, "full"): 1, (1, "output"): 3, (2, "full"): 3, (2, "output"): 5, (0, "output"): 1}
@@ -83,21 +86,15 @@ def theorem_constant(K, Lam, nu, kappa):
     return 0.5 * K * math.gamma(xi + 1) * (2 * Lam) ** (-xi)
 
 
-def _check_d(d):
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"`d` must be an integer >= 1, got {d!r}")
-    return int(d)
-
-
 def nu_exponent(d, alpha):
     """Eigenvalue exponent ``nu = 1 + alpha/d`` (notes 01 §3.2)."""
-    return 1 + alpha / _check_d(d)
+    return 1 + alpha / integer("d", d, 1)
 
 
 def kappa_exponent(d, s=0):
     """Tail exponent of a target with a jump in its s-th derivative on a smooth surface:
     ``kappa = (2s+1)/d`` (indicator: s = 0, kappa = 1/d; notes 01 §3.3-3.4)."""
-    return (2 * s + 1) / _check_d(d)
+    return (2 * s + 1) / integer("d", d, 1)
 
 
 def xi_exponent(d, alpha=1, s=0):
@@ -105,25 +102,16 @@ def xi_exponent(d, alpha=1, s=0):
     return kappa_exponent(d, s) / nu_exponent(d, alpha)
 
 
-def exponent_table(dims=(1, 2, 3)):
-    """Rows ``(case, alpha, [(nu, kappa, xi) for d in dims])`` of the exponent table (notes 01 §3.4)."""
-    cases = [("ReLU, full NTK, indicator", 1, 0), ("ReLU, output layer only, indicator", 3, 0),
-             ("ReLU^2, full NTK, indicator", 3, 0), ("Heaviside, output layer only, indicator", 1, 0),
-             ("ReLU, full NTK, kink target", 1, 1)]
-    return [(name, a, [(nu_exponent(d, a), kappa_exponent(d, s), xi_exponent(d, a, s)) for d in dims])
-            for name, a, s in cases]
-
-
 def c_d(d):
     """``c_d = 2^d pi^{(d-1)/2} Gamma((d+1)/2)``: Fourier transform of ``-|z|`` is ``c_d/|w|^{d+1}``."""
-    d = _check_d(d)
+    d = integer("d", d, 1)
     return 2 ** d * math.pi ** ((d - 1) / 2) * math.gamma((d + 1) / 2)
 
 
 def relu_symbol(d, x_norm2, xn, sigma_w=1.0, sigma_b=1.0):
     """Symbol ``phi_x(n)`` of the ReLU full NTK in flat ``R^d`` (notes 01 §3.2); ``x_norm2 = |x|^2``,
     ``xn = x . n``."""
-    d = _check_d(d)
+    d = integer("d", d, 1)
     xt2 = sigma_w ** 2 * x_norm2 + sigma_b ** 2
     return sigma_w * c_d(d) * xt2 / (2 * math.pi * sigma_b) * (1 + sigma_w ** 2 * xn ** 2 / sigma_b ** 2) ** (-(d + 1) / 2)
 
@@ -143,7 +131,7 @@ def boundary_constant_1d(jumps, heights, density, sigma_w=1.0, sigma_b=1.0):
 
 def boundary_constant_ball(d, R, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
     """Boundary constant for ``h 1{|x| < R}`` with data uniform in the unit d-ball (ReLU full NTK)."""
-    d = _check_d(d)
+    d = integer("d", d, 1)
     if not (0 < R < 1):
         raise ValueError(f"`R` must be in (0, 1) (inside the support), got {R!r}")
     beta = d + alpha
@@ -152,65 +140,6 @@ def boundary_constant_ball(d, R, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
     p = 1 / vol
     phi = relu_symbol(d, R * R, R, sigma_w, sigma_b)
     return (1 / (2 * math.pi)) * math.gamma(1 + 1 / beta) * area * h ** 2 * p ** (1 - 1 / beta) * (2 * phi) ** (-1 / beta)
-
-
-# ---------------------------------------------------------------------------------------------
-# Ready-made problems of the chapter (notes 01 §5): spectra (lam_k, c_k^2) of one discretisation
-# ---------------------------------------------------------------------------------------------
-
-def gram_problem_1d(M, target, act=1, part="full", density="uniform", sigma_w=1.0, sigma_b=1.0):
-    """1D Nyström problem on a quadrature grid (notes 01 §5.0 item 1).
-
-    ``density="uniform"``: midpoint grid on [0, 1]; ``"gaussian"``: N(0, 1) quantile grid
-    ``x_i = Phi^{-1}((i + 1/2)/M)``.  ``target`` is a callable ``f*(x)``.  Returns ``(x, lam, c2)``
-    with ``A = K(x, x)/M``, ``y~ = f*(x)/sqrt(M)``.
-    """
-    from scipy.special import ndtri
-
-    from .kernels import ntk_1d
-    from .spectra import gram_eigen, grid_1d
-    if density == "uniform":
-        x = grid_1d(M)
-    elif density == "gaussian":
-        x = ndtri(grid_1d(M))
-    else:
-        raise ValueError(f"`density` must be 'uniform' or 'gaussian', got {density!r}")
-    if not callable(target):
-        raise ValueError("`target` must be a callable f*(x)")
-    y = np.asarray(target(x), dtype=float)
-    A = ntk_1d(x, m=act, part=part, sigma_w=sigma_w, sigma_b=sigma_b) / M
-    lam, c2 = gram_eigen(A, y / math.sqrt(M))
-    return x, lam, c2
-
-
-def sphere_problem(m, lmax, beta=1.0, act=1, part="full", sigma_w=1.0, sigma_b=1.0):
-    """Cap indicator on ``S^m``, exact Funk-Hecke spectrum per degree (notes 01 §5.0 item 2).
-
-    Returns ``(mu, e, missing)``: per-degree eigenvalues, per-degree target energies and the energy
-    of the degrees above ``lmax`` (``tau(cap) - sum e``), to be passed as ``missing``.
-    """
-    from .spectra import cap_energies, sphere_cap_measure, sphere_ntk_spectrum
-    mu = sphere_ntk_spectrum(m, lmax, act, part, sigma_w, sigma_b)
-    e = cap_energies(m, lmax, beta)
-    missing = max(sphere_cap_measure(m, beta) - float(e.sum()), 0.0)
-    return mu, e, missing
-
-
-def ball_problem(d, Mr, R=0.5, act=1, part="full", sigma_w=1.0, sigma_b=1.0):
-    """``1{|x| < R}`` with data uniform in the unit d-ball, radial block (notes 01 §5.0 item 3).
-    Returns ``(lam, c2)``."""
-    from .spectra import ball_radial_operator, gram_eigen
-    A, r, w = ball_radial_operator(d, Mr, act, part, sigma_w, sigma_b)
-    return gram_eigen(A, np.sqrt(w) * (r < R))
-
-
-def fit_loss_exponent(t, L, t_lo, t_hi):
-    """Fit ``L(t) ~ C t^-xi`` on ``[t_lo, t_hi]`` (notes 01 §5.0 fit rule); returns the PowerLawFit."""
-    from .fits import fit_power_law
-    if not (0 < t_lo < t_hi <= np.max(t)):
-        raise ValueError(f"loss fit window [{t_lo:g}, {t_hi:g}] must lie inside the time grid "
-                         f"(0, {np.max(t):g}]")
-    return fit_power_law(t, L, t_lo, t_hi)
 
 
 def boundary_constant_sphere(m, beta, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
@@ -222,7 +151,7 @@ def boundary_constant_sphere(m, beta, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
     with ``|x~| = (sigma_w^2 + sigma_b^2)^{1/2}``; density ``p = 1/|S^m|``; boundary area
     ``|S^{m-1}| sin^{m-1} beta``; ``beta_exp = m + alpha``.
     """
-    m = _check_d(m)
+    m = integer("m", m, 1)
     if not (0 < beta < math.pi):
         raise ValueError(f"`beta` must be in (0, pi), got {beta!r}")
     b = m + alpha
@@ -232,3 +161,11 @@ def boundary_constant_sphere(m, beta, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
     area_b = 2 * math.pi ** (m / 2) / math.gamma(m / 2) * math.sin(beta) ** (m - 1)
     p = 1 / area_m
     return (1 / (2 * math.pi)) * math.gamma(1 + 1 / b) * area_b * h ** 2 * p ** (1 - 1 / b) * (2 * phi) ** (-1 / b)
+
+
+def fit_loss_exponent(t, L, t_lo, t_hi):
+    """Fit ``L(t) ~ C t^-xi`` on ``[t_lo, t_hi]`` (notes 01 §5.0 fit rule); returns the PowerLawFit."""
+    if not (0 < t_lo < t_hi <= np.max(t)):
+        raise ValueError(f"loss fit window [{t_lo:g}, {t_hi:g}] must lie inside the time grid "
+                         f"(0, {np.max(t):g}]")
+    return fit_power_law(t, L, t_lo, t_hi)

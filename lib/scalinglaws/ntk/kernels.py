@@ -26,7 +26,7 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["arccos_J", "atan2_upper", "ntk_from_angle", "ntk_gram", "ntk_1d", "PARTS", "check_activation"]
+__all__ = ["arccos_J", "atan2_upper", "ntk_gram", "ntk_1d", "PARTS", "check_activation"]
 
 PARTS = ("full", "output", "input")
 
@@ -49,13 +49,30 @@ def _check_scales(sigma_w, sigma_b):
             raise ValueError(f"`{name}` must be a finite number > 0, got {v!r}")
 
 
-@numba.njit(cache=True, inline="always", error_model="numpy")
-def _J(m, theta, c, s):
+# The kernel formulas, written once as plain Python that works on NumPy arrays (reference path,
+# ``arccos_J``) and on scalars; the numba versions (``_J``, ``_combine_nb``) are compiled from them.
+def _J_formula(m, theta, c, s):
+    # J_m(theta) with c = cos(theta), s = sin(theta) >= 0
     if m == 0:
         return math.pi - theta
     if m == 1:
         return s + (math.pi - theta) * c
     return 3.0 * s * c + (math.pi - theta) * (1.0 + 2.0 * c * c)
+
+
+def _combine(dot, nn, Jm, Jm1, m, part_code):
+    # Sigma + Theta_in from x~.y~ (dot), nn = |x~||y~|, Jm = J_m and Jm1 = J_{m-1} (unused for m = 0);
+    # part_code: 0 full, 1 output, 2 input
+    out = 0.0
+    if part_code != 2:
+        out += nn ** m * Jm / (2.0 * math.pi)
+    if part_code != 1 and m >= 1:
+        out += m * m * nn ** (m - 1) * Jm1 / (2.0 * math.pi) * dot
+    return out
+
+
+_J = numba.njit(cache=True, inline="always", error_model="numpy")(_J_formula)
+_combine_nb = numba.njit(cache=True, inline="always", error_model="numpy")(_combine)
 
 
 def arccos_J(m, theta):
@@ -64,12 +81,7 @@ def arccos_J(m, theta):
     theta = np.asarray(theta, dtype=float)
     if np.any((theta < 0) | (theta > np.pi)) or not np.all(np.isfinite(theta)):
         raise ValueError("`theta` must lie in [0, pi]")
-    c, s = np.cos(theta), np.sin(theta)
-    if m == 0:
-        return np.pi - theta
-    if m == 1:
-        return s + (np.pi - theta) * c
-    return 3 * s * c + (np.pi - theta) * (1 + 2 * c * c)
+    return _J_formula(m, theta, np.cos(theta), np.sin(theta))
 
 
 # Cephes atan rational approximation (S. Moshier), |error| <= 2 ulp on [0, pi] against libm's
@@ -125,12 +137,10 @@ def _ntk_value_cs(dot, c, s, nn, m, part_code):
     # kernel value from x~.y~ (dot), c = cos(theta), s = sin(theta) >= 0 and nn = |x~||y~|;
     # part_code: 0 full, 1 output, 2 input
     theta = _atan2_upper(s, c)
-    out = 0.0
-    if part_code != 2:
-        out += nn ** m * _J(m, theta, c, s) / (2.0 * math.pi)
-    if part_code != 1 and m >= 1:
-        out += m * m * nn ** (m - 1) * _J(m - 1, theta, c, s) / (2.0 * math.pi) * dot
-    return out
+    # evaluate only the J's this part uses (the generic, non-specialised loops pay for the others)
+    Jm = _J(m, theta, c, s) if part_code != 2 else 0.0
+    Jm1 = _J(m - 1, theta, c, s) if part_code != 1 and m >= 1 else 0.0
+    return _combine_nb(dot, nn, Jm, Jm1, m, part_code)
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
@@ -149,35 +159,11 @@ def _ntk_elementwise_kernel(dot, cross, nx, ny, m, part_code, out):
 
 
 def _ntk_elementwise_numpy(dot, cross, nx, ny, m, part_code):
+    # NumPy reference: the same formulas with NumPy's arctan2, cos and sin
     theta = np.arctan2(cross, dot)
-    nn = nx[:, None] * ny[None, :]
-    c, s = dot / nn, cross / nn
-    out = np.zeros_like(dot)
-    if part_code != 2:
-        out += nn ** m * arccos_J(m, theta) / (2 * np.pi)
-    if part_code != 1 and m >= 1:
-        out += m * m * nn ** (m - 1) * arccos_J(m - 1, theta) / (2 * np.pi) * dot
-    del c, s
-    return out
-
-
-def ntk_from_angle(dot, cross, nx, ny, m=1, part="full"):
-    """Kernel value from ``x~.y~`` (``dot``), ``|x~||y~| sin theta`` (``cross``, >= 0) and the norms.
-
-    Elementwise over broadcastable arrays (NumPy path); formulas in the module docstring.
-    """
-    m, part = check_activation(m, part)
-    dot, cross, nx, ny = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (dot, cross, nx, ny)))
-    if np.any(cross < 0) or np.any(nx <= 0) or np.any(ny <= 0):
-        raise ValueError("`cross` must be >= 0 and the norms `nx`, `ny` > 0")
-    theta = np.arctan2(cross, dot)
-    nn = nx * ny
-    out = np.zeros(dot.shape)
-    if part != "input":
-        out = out + nn ** m * arccos_J(m, theta) / (2 * np.pi)
-    if part != "output" and m >= 1:
-        out = out + m * m * nn ** (m - 1) * arccos_J(m - 1, theta) / (2 * np.pi) * dot
-    return out
+    c, s = np.cos(theta), np.sin(theta)
+    Jm1 = _J_formula(m - 1, theta, c, s) if m >= 1 else 0.0
+    return _combine(dot, nx[:, None] * ny[None, :], _J_formula(m, theta, c, s), Jm1, m, part_code)
 
 
 def _augment(X, sigma_w, sigma_b, name):

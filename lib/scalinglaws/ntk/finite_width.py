@@ -14,6 +14,8 @@ import math
 import numba
 import numpy as np
 
+from .._validation import integer
+
 __all__ = ["init_antisymmetric", "network_output", "empirical_ntk", "train_gd", "train_gd_numpy"]
 
 
@@ -28,10 +30,10 @@ def _check_points(X):
 
 def init_antisymmetric(N, d, seed=0):
     """Parameters ``(w (N, d), b (N,), a (N,))`` with the antisymmetric doubling, so ``F_0 = 0``."""
-    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 2 or N % 2:
+    N = integer("N", N, 2)
+    if N % 2:
         raise ValueError(f"width `N` must be an even integer >= 2, got {N!r}")
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"`d` must be an integer >= 1, got {d!r}")
+    d = integer("d", d, 1)
     rng = np.random.default_rng(seed)
     h = N // 2
     w = rng.standard_normal((h, d))
@@ -129,8 +131,7 @@ def _check_train(X, y, a_lazy, eta, n_steps, record):
         raise ValueError(f"`a_lazy` must be > 0, got {a_lazy!r}")
     if not (np.isfinite(eta) and eta > 0):
         raise ValueError(f"`eta` must be > 0, got {eta!r}")
-    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
-        raise ValueError(f"`n_steps` must be an integer >= 0, got {n_steps!r}")
+    integer("n_steps", n_steps, 0)
     rec = np.unique(np.asarray(record, dtype=np.int64))
     if rec.size == 0 or rec.min() < 0 or rec.max() > n_steps:
         raise ValueError(f"`record` steps must lie in [0, n_steps = {n_steps}]")

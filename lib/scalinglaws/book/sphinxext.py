@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = ["setup"]
+
 
 def _is_notebook(path: Path) -> bool:
     if path.suffix != ".md" or not path.is_file():
@@ -49,6 +51,7 @@ def _build_finished(app, exc):
 
 
 def setup(app):
+    """Register the extension's event handlers with Sphinx."""
     app.connect("env-updated", _env_updated)
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _build_finished)

@@ -78,7 +78,7 @@ def lr_sweep(loss_fn, etas, metric=None, *, executor="auto", progress=True, desc
         raise ValueError(f"`etas` must be a 1-D array of length >= 3, got shape {etas.shape}")
     if not np.all(np.isfinite(etas)) or np.any(etas <= 0) or np.any(np.diff(etas) <= 0):
         raise ValueError("`etas` must be finite, positive and strictly increasing")
-    from .sweep import grid, sweep
+    from ..sweep import grid, sweep
     losses = sweep(partial(_final_loss, loss_fn), grid(eta=[float(e) for e in etas]), executor=executor,
                    progress=progress, desc=desc or "lr_sweep")
     vals = np.empty(etas.size)

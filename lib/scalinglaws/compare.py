@@ -1,0 +1,178 @@
+"""Theory against simulation: seed averages and the agreement measures the chapters' claims use.
+
+One result type, :class:`SimResult`, holds a seed-averaged simulation of any of the book's models
+(random features, deep linear networks): the means and standard errors of the test and train loss
+over the non-diverged draws, and every draw.  The measures below turn a simulation and a theory
+curve into the single numbers that notebooks record as claims:
+
+* :func:`seed_mean_se` -- mean and standard error ``s/sqrt(n)`` (``s`` the ``ddof = 1`` sample
+  standard deviation) of ``n`` independent draws;
+* :func:`z_scores` -- ``|sim - theory| / SE`` at chosen times;
+* :func:`relative_errors` -- ``|sim/theory - 1|`` at chosen times;
+* :func:`agreement` -- the combined tolerance ``|sim - theory| <= k SE + rel |ref| + floor``;
+* :func:`paired_difference` -- mean and SE of a per-draw difference (e.g. the train-test gap);
+* :func:`max_log10_deviation` -- ``max |log10 L_sim - log10 L_theory|`` over a mask (LR sweeps).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import integer, nonnegative, positive
+
+__all__ = ["SimResult", "seed_mean_se", "z_scores", "relative_errors", "agreement", "paired_difference",
+           "max_log10_deviation", "DIVERGENCE_FACTOR"]
+
+DIVERGENCE_FACTOR = 1e8   # a loss above DIVERGENCE_FACTOR * L(0), or non-finite, counts as diverged
+
+
+def seed_mean_se(draws) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error over the first axis of ``draws`` (shape ``(n, ...)``, ``n >= 1``):
+    ``mean = (1/n) sum_i x_i``, ``SE = s/sqrt(n)`` with ``s^2 = sum_i (x_i - mean)^2/(n - 1)``.
+
+    With a single draw the standard error is not defined; it is returned as ``inf`` (so that no
+    z-score or tolerance built from it can pass silently)."""
+    x = np.asarray(draws, dtype=float)
+    if x.ndim < 1 or x.shape[0] < 1:
+        raise ValueError(f"`draws` must have at least one draw along its first axis, got shape {x.shape}")
+    n = x.shape[0]
+    if n == 1:
+        return x[0].copy(), np.full(x.shape[1:], np.inf)
+    return x.mean(0), x.std(0, ddof=1) / math.sqrt(n)
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """Seed-averaged simulation on a time grid ``t``.
+
+    ``test``/``train`` are the means over the non-diverged draws and ``test_se``/``train_se``
+    their standard errors (:func:`seed_mean_se`); ``draws_test``/``draws_train`` hold every
+    draw's curve (shape ``(n_draws, len(t))``, diverged draws included, ``inf`` from their first
+    diverged step); ``diverged`` counts the draws whose loss became non-finite or exceeded
+    ``DIVERGENCE_FACTOR * L(0)``.  If every draw diverged the means and errors are ``inf``."""
+
+    t: np.ndarray
+    test: np.ndarray
+    test_se: np.ndarray
+    train: np.ndarray
+    train_se: np.ndarray
+    draws_test: np.ndarray
+    draws_train: np.ndarray
+    diverged: int = 0
+
+    @classmethod
+    def from_draws(cls, t, draws_test, draws_train) -> "SimResult":
+        """Average the draws (rows) whose test curve is finite at every time; the others count as
+        diverged."""
+        te = np.asarray(draws_test, dtype=float)
+        tr = np.asarray(draws_train, dtype=float)
+        t = np.asarray(t, dtype=float)
+        if te.ndim != 2 or te.shape != tr.shape or te.shape[1] != t.size:
+            raise ValueError(f"`draws_test` and `draws_train` must have shape (n_draws, len(t)) = "
+                             f"(n, {t.size}), got {te.shape} and {tr.shape}")
+        ok = np.all(np.isfinite(te), axis=1)
+        nd = int((~ok).sum())
+        if not ok.any():
+            inf = np.full(t.size, np.inf)
+            return cls(t, inf, inf, inf, inf, te, tr, nd)
+        m_te, s_te = seed_mean_se(te[ok])
+        m_tr, s_tr = seed_mean_se(tr[ok])
+        return cls(t, m_te, s_te, m_tr, s_tr, te, tr, nd)
+
+    def final_log10(self) -> tuple[float, float]:
+        """``(log10 L(t_last), its standard error)`` of the seed-mean test loss, the error propagated
+        as ``SE/(L ln 10)``; ``(nan, nan)`` if any draw diverged (an LR sweep's missing point)."""
+        if self.diverged:
+            return math.nan, math.nan
+        L = float(self.test[-1])
+        return math.log10(L), float(self.test_se[-1]) / (L * math.log(10))
+
+
+def _curves(sim_mean, theory, at):
+    s = np.asarray(sim_mean, dtype=float)
+    th = np.asarray(theory, dtype=float)
+    if s.ndim != 1 or s.shape != th.shape:
+        raise ValueError(f"the simulation and theory curves must be 1-D of one length, got {s.shape} and {th.shape}")
+    idx = np.arange(s.size) if at is None else np.asarray(at)
+    if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer) \
+            or idx.min() < -s.size or idx.max() >= s.size:
+        raise ValueError(f"`at` must be a non-empty list of integer time indices in [0, {s.size - 1}], got {at!r}")
+    return s, th, idx
+
+
+def z_scores(sim: SimResult, theory, at=None, *, loss: str = "test") -> np.ndarray:
+    """``|sim(t_k) - theory(t_k)| / SE(t_k)`` at the time indices ``at`` (default: all) of the
+    seed-mean ``loss`` (``"test"`` or ``"train"``); ``theory`` is a curve on ``sim.t``."""
+    if loss not in ("test", "train"):
+        raise ValueError(f"`loss` must be 'test' or 'train', got {loss!r}")
+    mean, se = (sim.test, sim.test_se) if loss == "test" else (sim.train, sim.train_se)
+    s, th, idx = _curves(mean, theory, at)
+    e = np.asarray(se, dtype=float)[idx]
+    if np.any(~np.isfinite(e)) or np.any(e <= 0):
+        raise ValueError("z-scores need finite standard errors > 0 (at least two non-diverged draws)")
+    return np.abs(s[idx] - th[idx]) / e
+
+
+def relative_errors(sim_mean, theory, at=None) -> np.ndarray:
+    """``|sim(t_k)/theory(t_k) - 1|`` at the time indices ``at`` (default: all)."""
+    s, th, idx = _curves(sim_mean, theory, at)
+    if np.any(th[idx] == 0) or not np.all(np.isfinite(th[idx])):
+        raise ValueError("relative errors need finite, non-zero theory values")
+    return np.abs(s[idx] / th[idx] - 1)
+
+
+def agreement(sim_mean, sim_se, theory, *, k: float = 4.0, rel: float = 0.01, floor: float = 0.0,
+              rel_to=None) -> dict:
+    """Theory-vs-simulation summary with the tolerance ``|sim - th| <= k SE + rel |ref| + floor``
+    pointwise, where ``ref`` is the theory itself or ``rel_to`` (e.g. the test loss when comparing
+    a train-test gap).
+
+    Returns ``ratio`` = max of ``|sim - th| / (k SE + rel |ref| + floor)`` (``<= 1``: every point
+    passes), ``max_z`` = max ``|sim - th| / SE`` and ``max_rel`` = max ``|sim - th| / |th|``.
+    """
+    k = positive("k", k)
+    rel = nonnegative("rel", rel)
+    floor = nonnegative("floor", floor)
+    s, e, th = (np.asarray(x, float) for x in (sim_mean, sim_se, theory))
+    ref = th if rel_to is None else np.asarray(rel_to, float)
+    if not (s.shape == e.shape == th.shape == ref.shape):
+        raise ValueError(f"sim_mean, sim_se, theory (and rel_to) must have one shape, got {s.shape}, "
+                         f"{e.shape}, {th.shape}, {ref.shape}")
+    if not all(np.all(np.isfinite(x)) for x in (s, e, th, ref)):
+        raise ValueError("agreement needs finite simulation means, standard errors and theory values")
+    if np.any(e < 0):
+        raise ValueError("`sim_se` must be >= 0")
+    d = np.abs(s - th)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(e > 0, d / e, np.where(d > 0, np.inf, 0.0))
+        relerr = np.where(np.abs(th) > 0, d / np.abs(th), np.inf)
+        ratio = d / (k * e + rel * np.abs(ref) + floor)
+    ratio = np.where(d == 0, 0.0, ratio)
+    return dict(ratio=float(np.max(ratio)), max_z=float(np.max(z)), max_rel=float(np.max(relerr)))
+
+
+def paired_difference(draws_a, draws_b) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error of the per-draw difference ``a_i - b_i`` (paired draws: the SE of a
+    difference of two quantities measured on the same draws)."""
+    a = np.asarray(draws_a, dtype=float)
+    b = np.asarray(draws_b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"`draws_a` and `draws_b` must have one shape, got {a.shape} and {b.shape}")
+    return seed_mean_se(a - b)
+
+
+def max_log10_deviation(sim_log10, theory_log10, mask=None) -> float:
+    """``max |log10 L_sim - log10 L_theory|`` over the points where ``mask`` is true and the
+    simulation is finite (a diverged simulated point is ``nan`` and is left out)."""
+    s = np.asarray(sim_log10, dtype=float)
+    th = np.asarray(theory_log10, dtype=float)
+    if s.shape != th.shape or s.ndim != 1:
+        raise ValueError(f"`sim_log10` and `theory_log10` must be 1-D of one length, got {s.shape} and {th.shape}")
+    ok = np.isfinite(s) if mask is None else (np.isfinite(s) & np.asarray(mask, dtype=bool))
+    if not ok.any():
+        raise ValueError("no finite simulated point inside the mask to compare")
+    if not np.all(np.isfinite(th[ok])):
+        raise ValueError("the theory is not finite at every compared point")
+    return float(np.max(np.abs(s[ok] - th[ok])))

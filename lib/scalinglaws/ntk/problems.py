@@ -1,0 +1,54 @@
+"""Ready-made problems of chapter 1: the spectra ``(lam_k, c_k^2)`` of one discretisation of the
+NTK integral operator and a target (1-D Nystrom grid, cap indicator on the sphere, ball indicator)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import ndtri
+
+from .kernels import ntk_1d
+from .spectra import (ball_radial_operator, cap_energies, gram_eigen, grid_1d, sphere_cap_measure,
+                      sphere_ntk_spectrum)
+
+__all__ = ["gram_problem_1d", "sphere_problem", "ball_problem"]
+
+
+def gram_problem_1d(M, target, act=1, part="full", density="uniform", sigma_w=1.0, sigma_b=1.0):
+    """1D Nyström problem on a quadrature grid (notes 01 §5.0 item 1).
+
+    ``density="uniform"``: midpoint grid on [0, 1]; ``"gaussian"``: N(0, 1) quantile grid
+    ``x_i = Phi^{-1}((i + 1/2)/M)``.  ``target`` is a callable ``f*(x)``.  Returns ``(x, lam, c2)``
+    with ``A = K(x, x)/M``, ``y~ = f*(x)/sqrt(M)``.
+    """
+    if density == "uniform":
+        x = grid_1d(M)
+    elif density == "gaussian":
+        x = ndtri(grid_1d(M))
+    else:
+        raise ValueError(f"`density` must be 'uniform' or 'gaussian', got {density!r}")
+    if not callable(target):
+        raise ValueError("`target` must be a callable f*(x)")
+    y = np.asarray(target(x), dtype=float)
+    A = ntk_1d(x, m=act, part=part, sigma_w=sigma_w, sigma_b=sigma_b) / M
+    lam, c2 = gram_eigen(A, y / math.sqrt(M))
+    return x, lam, c2
+
+
+def sphere_problem(m, lmax, beta=1.0, act=1, part="full", sigma_w=1.0, sigma_b=1.0):
+    """Cap indicator on ``S^m``, exact Funk-Hecke spectrum per degree (notes 01 §5.0 item 2).
+
+    Returns ``(mu, e, missing)``: per-degree eigenvalues, per-degree target energies and the energy
+    of the degrees above ``lmax`` (``tau(cap) - sum e``), to be passed as ``missing``.
+    """
+    mu = sphere_ntk_spectrum(m, lmax, act, part, sigma_w, sigma_b)
+    e = cap_energies(m, lmax, beta)
+    missing = max(sphere_cap_measure(m, beta) - float(e.sum()), 0.0)
+    return mu, e, missing
+
+
+def ball_problem(d, Mr, R=0.5, act=1, part="full", sigma_w=1.0, sigma_b=1.0):
+    """``1{|x| < R}`` with data uniform in the unit d-ball, radial block (notes 01 §5.0 item 3).
+    Returns ``(lam, c2)``."""
+    A, r, w = ball_radial_operator(d, Mr, act, part, sigma_w, sigma_b)
+    return gram_eigen(A, np.sqrt(w) * (r < R))
