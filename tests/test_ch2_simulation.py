@@ -1,5 +1,4 @@
-"""Chapter 2 simulation (rf_simulation) vs theory: exact eigenbasis solution, GD, ensembles, bad input."""
-import math
+"""Chapter 2 simulation (scalinglaws.randomfeatures.simulation) vs theory: exact eigenbasis solution, GD, ensembles, bad input."""
 
 import numpy as np
 import pytest

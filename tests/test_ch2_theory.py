@@ -1,4 +1,4 @@
-"""Chapter 2 theory (rf_theory): exact limits, identities between the 1D and 2D inversions,
+"""Chapter 2 theory (scalinglaws.randomfeatures.theory): exact limits, identities between the 1D and 2D inversions,
 Talbot node convergence, numba vs NumPy references, static limits, 1/N correction, frontier, bad input."""
 import math
 

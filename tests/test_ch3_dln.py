@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from scalinglaws import compare, deeplinear as dl
+from scalinglaws import deeplinear as dl
 
 
 # ---------------------------------------------------------------- §4.4 check 1: gradient identity

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import integer, nonnegative, positive
+from ._validation import nonnegative, positive
 
 __all__ = ["SimResult", "seed_mean_se", "z_scores", "relative_errors", "agreement", "paired_difference",
            "max_log10_deviation", "DIVERGENCE_FACTOR"]

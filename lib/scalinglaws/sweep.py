@@ -16,7 +16,7 @@ learning rates x data sizes ...) and returns the results in grid order:
   would).  The serial path calls ``fn`` directly (no serialisation).
 * **no nesting**: while a worker runs a sweep's task, ``executor="auto"`` (and
   :func:`executor_from_env`) resolve to serial in that process, so a sweep called by ``fn``
-  (e.g. :func:`scalinglaws.dln_simulation.simulate_seeds` inside a notebook's sweep) runs its
+  (e.g. :func:`scalinglaws.deeplinear.simulate_seeds` inside a notebook's sweep) runs its
   points in the worker instead of starting a nested pool or a nested Dask submission.  An
   explicit executor passed to the inner sweep is still honoured.
 * **determinism**: with ``seed=`` given, each point receives ``seed=derive_seed(seed, params)``,

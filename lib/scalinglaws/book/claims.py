@@ -42,7 +42,7 @@ import platform
 import re
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 __all__ = ["Claim", "FigureRecord", "ClaimBook", "KINDS", "FIGURE_STATUSES",
