@@ -4,6 +4,7 @@ import math
 import mpmath as mp
 import numpy as np
 import pytest
+from conftest import CASES
 
 from scalinglaws import ntk
 
@@ -14,7 +15,7 @@ def _pts(n=40, d=2, seed=0):
     return np.random.default_rng(seed).standard_normal((n, d))
 
 
-@pytest.mark.parametrize("m,part", [(1, "full"), (1, "output"), (1, "input"), (2, "full"), (2, "output"), (0, "output")])
+@pytest.mark.parametrize("m,part", CASES)
 def test_gram_symmetric_psd_exact_diagonal(m, part):
     X = _pts()
     sw, sb = 1.3, 0.7
@@ -31,21 +32,24 @@ def test_gram_symmetric_psd_exact_diagonal(m, part):
     np.testing.assert_allclose(np.diag(G), diag, rtol=1e-15)
 
 
-def test_numba_equals_numpy_and_1d_form():
+@pytest.mark.parametrize("m,part", CASES)
+def test_numba_equals_numpy_and_1d_form(m, part):
     X = _pts(30, 3, 1)
-    for m, part in [(1, "full"), (2, "full"), (0, "output")]:
-        a = ntk.ntk_gram(X, m=m, part=part)
-        b = ntk.ntk_gram(X, m=m, part=part, method="numpy")
-        np.testing.assert_allclose(a, b, rtol=1e-13, atol=0)
+    a = ntk.ntk_gram(X, m=m, part=part)
+    b = ntk.ntk_gram(X, m=m, part=part, method="numpy")
+    np.testing.assert_allclose(a, b, rtol=1e-13, atol=0)
     x = np.linspace(-1, 2, 50)
-    np.testing.assert_allclose(ntk.ntk_1d(x, sigma_w=0.8, sigma_b=1.4),
-                               ntk.ntk_gram(x[:, None], sigma_w=0.8, sigma_b=1.4), rtol=1e-12)
+    K1 = ntk.ntk_1d(x, m=m, part=part, sigma_w=0.8, sigma_b=1.4)
+    np.testing.assert_allclose(K1, ntk.ntk_gram(x[:, None], m=m, part=part, sigma_w=0.8, sigma_b=1.4), rtol=1e-12)
+    np.testing.assert_allclose(K1, ntk.ntk_gram(x[:, None], m=m, part=part, sigma_w=0.8, sigma_b=1.4, method="numpy"),
+                               rtol=1e-12)
     # full = output + input
-    np.testing.assert_allclose(ntk.ntk_gram(X), ntk.ntk_gram(X, part="output") + ntk.ntk_gram(X, part="input"), rtol=1e-14)
+    if part == "full":
+        np.testing.assert_allclose(a, ntk.ntk_gram(X, m=m, part="output") + ntk.ntk_gram(X, m=m, part="input"),
+                                   rtol=1e-14)
 
 
-@pytest.mark.parametrize("m,part", [(0, "output"), (1, "full"), (1, "output"), (1, "input"),
-                                    (2, "full"), (2, "output"), (2, "input")])
+@pytest.mark.parametrize("m,part", CASES)
 @pytest.mark.parametrize("d", [3, 7, 20])
 def test_fused_gram_kernel_equals_numpy_path_large_and_rectangular(m, part, d):
     # n = 150 > 2 x 64 exercises several BLAS panels, column tiles and the tiled mirror of the
@@ -81,9 +85,10 @@ def test_vectorised_atan2_against_libm():
         ntk.atan2_upper(0.0, 0.0)
 
 
-@pytest.mark.parametrize("m", [0, 1, 2])
-def test_monte_carlo_random_features(m):
-    """E over w ~ N(0, I) of sigma(w.x~) sigma(w.y~) and sigma'(.)sigma'(.) x~.y~: |MC - analytic| < 5 SE."""
+@pytest.mark.parametrize("m,part", CASES)
+def test_monte_carlo_random_features(m, part):
+    """E over w ~ N(0, I) of sigma(w.x~) sigma(w.y~) (output), sigma'(.)sigma'(.) x~.y~ (input) and their
+    sum (full): |MC - analytic| < 5 SE."""
     rng = np.random.default_rng(123)
     X = np.array([[0.3, -0.5], [1.2, 0.4], [-0.7, 0.9]])
     sw, sb = 1.1, 0.6
@@ -92,18 +97,17 @@ def test_monte_carlo_random_features(m):
     W = rng.standard_normal((n, 3))
     Z = W @ Xa.T
     act = np.maximum(Z, 0) ** m if m > 0 else (Z > 0).astype(float)
-    parts = ["output"] + (["input"] if m >= 1 else [])
-    for part in parts:
-        G = ntk.ntk_gram(X, m=m, part=part, sigma_w=sw, sigma_b=sb)
-        for i in range(3):
-            for j in range(i, 3):
-                if part == "output":
-                    s = act[:, i] * act[:, j]
-                else:
-                    dz = m * np.maximum(Z, 0) ** (m - 1) if m > 1 else (Z > 0).astype(float)
-                    s = dz[:, i] * dz[:, j] * (Xa[i] @ Xa[j])
-                se = s.std() / math.sqrt(n)
-                assert abs(s.mean() - G[i, j]) < 5 * se, (part, i, j, s.mean(), G[i, j], se)
+    dz = m * np.maximum(Z, 0) ** (m - 1) if m > 1 else (Z > 0).astype(float)
+    G = ntk.ntk_gram(X, m=m, part=part, sigma_w=sw, sigma_b=sb)
+    for i in range(3):
+        for j in range(i, 3):
+            s = np.zeros(n)
+            if part != "input":
+                s += act[:, i] * act[:, j]
+            if part != "output":
+                s += dz[:, i] * dz[:, j] * (Xa[i] @ Xa[j])
+            se = s.std() / math.sqrt(n)
+            assert abs(s.mean() - G[i, j]) < 5 * se, (part, i, j, s.mean(), G[i, j], se)
 
 
 def _mp_kernel(x, y, m, part, sw, sb):
@@ -126,7 +130,7 @@ def _mp_kernel(x, y, m, part, sw, sb):
     return out
 
 
-@pytest.mark.parametrize("m,part", [(1, "full"), (1, "input"), (2, "full"), (0, "output")])
+@pytest.mark.parametrize("m,part", CASES)
 def test_mpmath_high_precision_including_near_diagonal(m, part):
     # near-diagonal pairs (1e-7 apart) and nearly antiparallel pairs: the arccos form loses ~1e-8 there
     pairs = [([0.3, -0.2], [0.3 + 1e-7, -0.2]), ([0.5, 0.5], [0.5, 0.5 + 3e-9]), ([0.1, 2.0], [-1.3, 0.4]),

@@ -238,6 +238,8 @@ def _count_near_poles(src, ry, rxi, thresh):
     return nb
 
 
+# flat signature: numba caches one compiled version per signature (a tuple or record costs 1-2 s of
+# compilation per fresh process, measured); called from _gram_numba only
 @numba.njit(cache=True, error_model="numpy")
 def _gram_panel(Xa, Ya, YaT, P, ib, i1, inline, rx, nx, ry, ny, m, part_code, thresh, sym, out, B):
     # Rows ib..i1-1 of the Gram, in column tiles of width B (for a symmetric Gram only columns
