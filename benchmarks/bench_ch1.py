@@ -5,27 +5,27 @@ warm-up call (numba compilation excluded), written to ``benchmarks/results/ch1_s
 """
 import numpy as np
 
-from scalinglaws import kernels as K, shallow as SH, spectra as S
+from scalinglaws import ntk
 
 
 def funk_hecke_2000():
-    S.sphere_ntk_spectrum(2, 2000)
-    S.cap_energies(2, 2000, 1.0)
+    ntk.sphere_ntk_spectrum(2, 2000)
+    ntk.cap_energies(2, 2000, 1.0)
 
 
 def gram_1d_2000():
     M = 2000
-    x = S.grid_1d(M)
+    x = ntk.grid_1d(M)
     y = ((x > 0.25) & (x < 0.75)) / np.sqrt(M)
-    S.gram_eigen(K.ntk_1d(x) / M, y)
+    ntk.gram_eigen(ntk.ntk_1d(x) / M, y)
 
 
 def finite_width_fast():
-    x = S.grid_1d(128)
+    x = ntk.grid_1d(128)
     y = ((x > 0.25) & (x < 0.75)).astype(float)
-    p = SH.init_antisymmetric(4096, 1, seed=0)
+    p = ntk.init_antisymmetric(4096, 1, seed=0)
     rec = np.unique(np.geomspace(1, 3000, 40).astype(int))
-    SH.train_gd(x, y, p, a_lazy=1000.0, eta=1.0, n_steps=3000, record=rec)
+    ntk.train_gd(x, y, p, a_lazy=1000.0, eta=1.0, n_steps=3000, record=rec)
 
 
 if __name__ == "__main__":

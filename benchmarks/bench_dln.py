@@ -21,22 +21,22 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).parent))
 from common import growth_exponent, median_time, write  # noqa: E402
 
-from scalinglaws import dln_dmft as M, dln_simulation as S  # noqa: E402
+from scalinglaws import deeplinear as dl  # noqa: E402
 
 
 def dmft_rows():
     rows = []
     Ts_c, tc = [100, 200, 300, 600, 1000], []
     for T in Ts_c:
-        tc.append(median_time(lambda: M.dmft_dln(3, 1.0, 1.0, 0.02, T, alpha=2.0), 3 if T < 600 else 1,
+        tc.append(median_time(lambda: dl.dmft_dln(3, 1.0, 1.0, 0.02, T, alpha=2.0), 3 if T < 600 else 1,
                               max_seconds=20)[0])
     Ts_f, tf = [100, 200, 300], []
     for T in Ts_f:
-        tf.append(median_time(lambda: M.dmft_dln(3, 1.0, 1.0, 0.02, T, alpha=2.0, method="fixed_point", window=2),
+        tf.append(median_time(lambda: dl.dmft_dln(3, 1.0, 1.0, 0.02, T, alpha=2.0, method="fixed_point", window=2),
                               1, warmup=0)[0])
     pc, pf = growth_exponent(Ts_c[1:], tc[1:]), growth_exponent(Ts_f, tf)
-    a = M.dmft_dln(3, 1.0, 1.0, 0.02, 300, alpha=2.0)
-    b = M.dmft_dln(3, 1.0, 1.0, 0.02, 300, alpha=2.0, method="fixed_point", window=2)
+    a = dl.dmft_dln(3, 1.0, 1.0, 0.02, 300, alpha=2.0)
+    b = dl.dmft_dln(3, 1.0, 1.0, 0.02, 300, alpha=2.0, method="fixed_point", window=2)
     agree = float(np.max(np.abs(a.test - b.test) / b.test))
     for T, t in zip(Ts_c, tc):
         f = tf[Ts_f.index(T)] if T in Ts_f else tf[-1] * (T / Ts_f[-1]) ** pf
@@ -46,7 +46,7 @@ def dmft_rows():
     return rows, pc, pf, agree
 
 
-def naive_simulation(D, nu, L, gamma0, eta0, T, alpha, seed):
+def naive_simulation(L, nu, gamma0, eta0, T, *, D, alpha, seed):
     """Autograd-style full-batch GD: forms H^1..H^L (P x N each) and back-propagates.  Same network,
     initialisation order and data as ``simulate_dln`` (plain, muP), so the curves must coincide."""
     rng = np.random.default_rng(seed)
@@ -86,12 +86,12 @@ def naive_simulation(D, nu, L, gamma0, eta0, T, alpha, seed):
 def sim_rows():
     rows, Ds, t_r, t_n = [], [200, 400, 800], [], []
     for D in Ds:
-        args = (D, 1.0, 3, 1.0, 0.05, 30)
+        args = (3, 1.0, 1.0, 0.05, 30)   # L, nu, gamma0, eta0, T (the order of dmft_dln)
         with threadpool_limits(1):
-            tr_r, _ = median_time(lambda: S.simulate_dln(*args, alpha=1.0, seed=0), 3, max_seconds=20)
-            tr_n, _ = median_time(lambda: naive_simulation(*args, 1.0, 0), 3, max_seconds=20)
-            ours = S.simulate_dln(*args, alpha=1.0, seed=0)[1]
-            naive = naive_simulation(*args, 1.0, 0)
+            tr_r, _ = median_time(lambda: dl.simulate_dln(*args, D=D, alpha=1.0, seed=0), 3, max_seconds=20)
+            tr_n, _ = median_time(lambda: naive_simulation(*args, D=D, alpha=1.0, seed=0), 3, max_seconds=20)
+            ours = dl.simulate_dln(*args, D=D, alpha=1.0, seed=0)[1]
+            naive = naive_simulation(*args, D=D, alpha=1.0, seed=0)
         t_r.append(tr_r)
         t_n.append(tr_n)
         # flops per step (N = P = D, L = 3): rank-one 8(L-1)N^2 + 6ND + 4PD (matrix-vector work);

@@ -2,7 +2,7 @@
 
 Run: ``make bench`` (all benchmarks) or ``.venv/bin/python benchmarks/bench_kernels.py``.
 
-* Gram of the shallow ReLU NTK, M points in d = 3 and d = 100: ``kernels.ntk_gram`` (one fused
+* Gram of the shallow ReLU NTK, M points in d = 3 and d = 100: ``ntk.ntk_gram`` (one fused
   numba pass over tiles of the upper triangle, dot products from BLAS panels or inline), its NumPy
   reference path, neural-tangents' jitted ``kernel_fn`` (JAX on CPU, float64, optional
   ``.venv-nt``; free to use every vCPU and pinned to one), the *floor* "bare BLAS Gram + one fused
@@ -11,7 +11,7 @@ Run: ``make bench`` (all benchmarks) or ``.venv/bin/python benchmarks/bench_kern
 * Growth of the Gram time with M (expected M^2).
 * Funk-Hecke population spectrum on S^2 for degrees k <= 200 and <= 2000; empirical Gram
   spectrum (``eigh``, M = 2000) with 1 and 2 BLAS threads, on an idle machine and with one other
-  busy process: the default thread count of ``spectra.gram_eigen`` is chosen from these rows.
+  busy process: the default thread count of ``ntk.gram_eigen`` is chosen from these rows.
 """
 import json
 import math
@@ -27,8 +27,8 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).parent))
 from common import growth_exponent, median_time, write  # noqa: E402
 
-from scalinglaws import kernels as K, spectra as S  # noqa: E402
-from scalinglaws.kernels import _atan2_upper  # noqa: E402
+from scalinglaws import ntk  # noqa: E402
+from scalinglaws.ntk.kernels import _atan2_upper  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NT_PY = ROOT / ".venv-nt" / "bin" / "python"
@@ -89,9 +89,9 @@ def gram_rows(M=4000, repeats=7):
     for d in (3, 100):
         X = np.random.default_rng(0).standard_normal((M, d))
         with threadpool_limits(1):
-            ours = K.ntk_gram(X)
-            t_ours, n = median_time(lambda: K.ntk_gram(X), repeats)
-            t_np, _ = median_time(lambda: K.ntk_gram(X, method="numpy"), 3)
+            ours = ntk.ntk_gram(X)
+            t_ours, n = median_time(lambda: ntk.ntk_gram(X), repeats)
+            t_np, _ = median_time(lambda: ntk.ntk_gram(X, method="numpy"), 3)
             t_floor, _ = median_time(lambda: floor_gram(X), repeats)
             t_blas, _ = median_time(lambda: np.hstack([X, np.ones((M, 1))]) @ np.hstack([X, np.ones((M, 1))]).T, repeats)
             t_upper, _ = median_time(lambda: blas_upper_panels(X), repeats)
@@ -108,7 +108,7 @@ def gram_rows(M=4000, repeats=7):
                      "entries_per_s": M * M / t_ours, "blas_gflops": 2 * M * M * (d + 1) / t_blas / 1e9,
                      "write_gb_per_s": 8 * M * M / t_write / 1e9,
                      "max_rel_diff_vs_nt": max_rel(ours, K_nt) if K_nt is not None else nan,
-                     "max_rel_diff_vs_numpy": max_rel(ours, K.ntk_gram(X, method="numpy")),
+                     "max_rel_diff_vs_numpy": max_rel(ours, ntk.ntk_gram(X, method="numpy")),
                      "repeats": n, "nt": nt_info, "nt_1core": nt1_info})
     return rows
 
@@ -118,24 +118,24 @@ def gram_growth():
     X = np.random.default_rng(1).standard_normal((max(Ms), 3))
     with threadpool_limits(1):
         for M in Ms:
-            ts.append(median_time(lambda: K.ntk_gram(X[:M]), 3)[0])
+            ts.append(median_time(lambda: ntk.ntk_gram(X[:M]), 3)[0])
     return [{"M": M, "ours_s": t} for M, t in zip(Ms, ts)], growth_exponent(Ms, ts)
 
 
 def spectra_rows():
     rows = []
     for k in (200, 2000):
-        t, n = median_time(lambda: S.sphere_ntk_spectrum(2, k), 7)
+        t, n = median_time(lambda: ntk.sphere_ntk_spectrum(2, k), 7)
         rows.append({"what": f"Funk-Hecke NTK spectrum on S^2, degrees <= {k}", "seconds": t, "repeats": n})
     M = 2000
-    x = S.grid_1d(M)
-    A = K.ntk_1d(x) / M
+    x = ntk.grid_1d(M)
+    A = ntk.ntk_1d(x) / M
     for busy in (False, True):
         # with busy=True a second process spins on one vCPU meanwhile (a notebook, a helper, CI)
         hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
         try:
             for nth in (1, 2):
-                t, n = median_time(lambda: S.gram_eigen(A, threads=nth), 3)
+                t, n = median_time(lambda: ntk.gram_eigen(A, threads=nth), 3)
                 rows.append({"what": f"eigh of the 1D NTK Gram, M = {M}, {nth} BLAS thread(s)"
                              + (", one other busy process" if busy else ", idle machine"), "seconds": t, "repeats": n})
         finally:
@@ -169,6 +169,6 @@ if __name__ == "__main__":
         write("spectra", "Spectra: population (Funk-Hecke) and empirical (eigh)", rows,
               notes=f"eigh thread count: on the idle machine 2 BLAS threads were {t[False, '1'] / t[False, '2']:.1f}x faster "
                     f"than 1; with one other busy process they were {t[True, '2'] / t[True, '1']:.1f}x slower (heavier "
-                    "competitors cost more: DEVELOPERS.md recorded 7-9x, an earlier run of ours 4x). spectra.gram_eigen "
+                    "competitors cost more: DEVELOPERS.md recorded 7-9x, an earlier run of ours 4x). ntk.gram_eigen "
                     "therefore uses 1 thread by default, the choice with the bounded worst case; threads= or "
                     "$SCALINGLAWS_BLAS_THREADS for a dedicated machine.")

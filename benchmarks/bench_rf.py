@@ -19,21 +19,21 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).parent))
 from common import growth_exponent, median_time, write  # noqa: E402
 
-from scalinglaws import rf_simulation as S, rf_theory as T  # noqa: E402
+from scalinglaws import randomfeatures as rf  # noqa: E402
 
 T50 = np.geomspace(0.1, 1e4, 50)
-NODES = 20  # Talbot nodes per time, rf_theory's default
+NODES = 20  # Talbot nodes per time, the default of randomfeatures.theory
 
 
 def targets():
-    sp_big = T.power_law_spectrum(1.5, 1.25, 10 ** 6)
-    sp_2000 = T.power_law_spectrum(1.5, 1.25, 2000)
+    sp_big = rf.power_law_spectrum(1.5, 1.25, 10 ** 6)
+    sp_2000 = rf.power_law_spectrum(1.5, 1.25, 2000)
     rows = []
-    t, n = median_time(lambda: T.loss_online(sp_big, 512, T50), 5)
+    t, n = median_time(lambda: rf.loss_online(sp_big, 512, T50), 5)
     rows.append({"what": "theory, P = inf, N = 512, M = 1e6 binned, 50 times", "seconds": t, "issue_target_s": 1.0, "repeats": n})
-    t, n = median_time(lambda: T.losses(sp_2000, 200, 400, T50), 3)
+    t, n = median_time(lambda: rf.losses(sp_2000, 200, 400, T50), 3)
     rows.append({"what": "theory, (N, P) = (200, 400), M = 2000 exact, 50 times", "seconds": t, "issue_target_s": 2.0, "repeats": n})
-    t, n = median_time(lambda: S.simulate(1.5, 1.25, 2048, 256, 512, T50, n_seeds=2, seed=0), 3)
+    t, n = median_time(lambda: rf.simulate(1.5, 1.25, 2048, 256, 512, T50, n_seeds=2, seed=0), 3)
     rows.append({"what": "simulation, (N, P) = (256, 512), M = 2048, 2 draws", "seconds": t, "issue_target_s": float("nan"), "repeats": n})
     return rows
 
@@ -41,11 +41,11 @@ def targets():
 def binned_vs_exact():
     rows = []
     for M in (10 ** 5, 10 ** 6):
-        ex = T.power_law_spectrum(1.5, 1.25, M, binned=False)
-        bi = T.power_law_spectrum(1.5, 1.25, M)
-        te, _ = median_time(lambda: T.loss_online(ex, 512, T50), 1 if M > 10 ** 5 else 3)
-        tb, _ = median_time(lambda: T.loss_online(bi, 512, T50), 5)
-        Le, Lb = T.loss_online(ex, 512, T50), T.loss_online(bi, 512, T50)
+        ex = rf.power_law_spectrum(1.5, 1.25, M, binned=False)
+        bi = rf.power_law_spectrum(1.5, 1.25, M)
+        te, _ = median_time(lambda: rf.loss_online(ex, 512, T50), 1 if M > 10 ** 5 else 3)
+        tb, _ = median_time(lambda: rf.loss_online(bi, 512, T50), 5)
+        Le, Lb = rf.loss_online(ex, 512, T50), rf.loss_online(bi, 512, T50)
         rows.append({"M": M, "exact_modes": ex.lam.size, "binned_modes": bi.lam.size, "exact_s": te, "binned_s": tb,
                      "speedup": te / tb, "max_rel_diff": float(np.max(np.abs(Lb - Le) / Le)),
                      "exact_mode_evals_per_s": ex.lam.size * T50.size * NODES / te,
@@ -57,8 +57,8 @@ def two_by_two_growth():
     Ms, ts = [500, 1000, 2000, 4000], []
     with threadpool_limits(1):
         for M in Ms:
-            sp = T.power_law_spectrum(1.5, 1.25, M, binned=False)
-            ts.append(median_time(lambda: T.losses(sp, M // 8, M // 4, T50), 3, max_seconds=30)[0])
+            sp = rf.power_law_spectrum(1.5, 1.25, M, binned=False)
+            ts.append(median_time(lambda: rf.losses(sp, M // 8, M // 4, T50), 3, max_seconds=30)[0])
     return [{"M": M, "N": M // 8, "P": M // 4, "seconds": t} for M, t in zip(Ms, ts)], growth_exponent(Ms, ts)
 
 
