@@ -17,7 +17,7 @@ of the array names), :mod:`._powerlaw` (per-mode kernel), :mod:`._residual` (res
 (named data modes).
 """
 from .closed_forms import lazy_population_loss, lazy_powerlaw_loss, rich_exponent
-from .data import binned_powerlaw_spectrum, powerlaw_spectrum
+from .data import binned_powerlaw_spectrum, check_spectrum, powerlaw_spectrum
 from .dmft import DIVERGENCE_FACTOR, DMFTResult, dmft_dln, dmft_powerlaw, gamma0_of
 from .fixed_point import DMFTConvergenceError, linear_regression_dmft
 from .lr_sweep import SweepResult, lr_sweep, refine_argmin
@@ -31,6 +31,7 @@ __all__ = [
     "linear_regression_dmft", "POPULATION", "FULL_BATCH", "ONLINE_SGD",
     # closed forms and data
     "lazy_population_loss", "lazy_powerlaw_loss", "rich_exponent", "powerlaw_spectrum", "binned_powerlaw_spectrum",
+    "check_spectrum",
     # simulation
     "simulate_dln", "simulate_powerlaw", "simulate_seeds", "rank_one_step", "loss_half_train",
     # learning-rate sweeps

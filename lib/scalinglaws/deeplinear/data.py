@@ -6,7 +6,7 @@ import numpy as np
 
 from .._validation import integer, positive
 
-__all__ = ["powerlaw_spectrum", "binned_powerlaw_spectrum"]
+__all__ = ["powerlaw_spectrum", "binned_powerlaw_spectrum", "check_spectrum"]
 
 
 def powerlaw_spectrum(K, a, beta):
@@ -44,3 +44,17 @@ def binned_powerlaw_spectrum(K, a, beta, n_exact=50, n_bins=100):
         sl_lam = lam[sl].sum()
         L_.append(sl_lam / (hi - lo)); B_.append((lam[sl] * b2[sl]).sum() / sl_lam); W_.append(float(hi - lo))
     return np.array(L_), np.array(B_), np.array(W_)
+
+
+def check_spectrum(lam, b2, min_modes: int = 1):
+    """``(lam, b2)`` as contiguous float arrays if they are 1-D of one length ``>= min_modes``, with
+    ``lambda_k`` finite and ``> 0`` and ``b_k^2`` finite and ``>= 0`` (the input check of the
+    power-law DMFT and simulator)."""
+    lam = np.ascontiguousarray(lam, dtype=float)
+    b2 = np.ascontiguousarray(b2, dtype=float)
+    if lam.ndim != 1 or lam.shape != b2.shape or lam.size < min_modes:
+        raise ValueError(f"`lam` and `b2` must be 1-D arrays of equal length >= {min_modes}, "
+                         f"got shapes {lam.shape} and {b2.shape}")
+    if not (np.all(np.isfinite(lam)) and np.all(lam > 0) and np.all(np.isfinite(b2)) and np.all(b2 >= 0)):
+        raise ValueError("`lam` must be finite and > 0, `b2` finite and >= 0")
+    return lam, b2

@@ -33,6 +33,7 @@ from ..compare import DIVERGENCE_FACTOR
 from ._causal import _causal_kernel
 from ._powerlaw import _powerlaw_general_kernel
 from ._residual import _res_causal_kernel
+from .data import check_spectrum
 from .fixed_point import _fixed_point_numpy
 from .modes import FULL_BATCH, ONLINE_SGD, POPULATION
 
@@ -169,12 +170,7 @@ def dmft_powerlaw(L, gamma0, eta0, T, lam, b2, *, N=math.inf, batch=None, sigma=
     N = positive("N", N, allow_inf=True)
     invB = 0.0 if batch is None else 1.0 / integer("batch", batch, 1)
     sigma = nonnegative("sigma", sigma)
-    lam = np.ascontiguousarray(lam, dtype=float)
-    b2 = np.ascontiguousarray(b2, dtype=float)
-    if lam.ndim != 1 or lam.shape != b2.shape or lam.size < 1:
-        raise ValueError("`lam` and `b2` must be 1-D arrays of equal length >= 1")
-    if not (np.all(np.isfinite(lam)) and np.all(lam > 0) and np.all(np.isfinite(b2)) and np.all(b2 >= 0)):
-        raise ValueError("`lam` must be finite and > 0, `b2` finite and >= 0")
+    lam, b2 = check_spectrum(lam, b2, 1)
     w = np.ones(lam.size) if weights is None else np.ascontiguousarray(weights, dtype=float)
     if w.shape != lam.shape or not np.all(np.isfinite(w) & (w > 0)):
         raise ValueError("`weights` must be finite, > 0 and of the same length as `lam`")

@@ -28,6 +28,7 @@ from scipy.linalg.blas import dger as _dger
 
 from .._validation import integer, nonnegative, positive
 from ..compare import DIVERGENCE_FACTOR, SimResult
+from .data import check_spectrum
 from .dmft import gamma0_of
 
 __all__ = ["simulate_dln", "simulate_powerlaw", "simulate_seeds", "rank_one_step", "loss_half_train"]
@@ -123,12 +124,7 @@ def simulate_powerlaw(L, gamma0, eta0, T, lam, b2, *, N, batch=None, sigma=0.0, 
     same order; here the width ``N`` is a required integer).  Population GD, or online SGD with
     ``batch`` fresh samples per step; ``y = beta*.x + sigma eps`` and the test loss includes
     ``sigma^2``.  Returns ``(test, train)`` as :func:`simulate_dln`."""
-    lam = np.asarray(lam, dtype=float)
-    b2 = np.asarray(b2, dtype=float)
-    if lam.ndim != 1 or lam.shape != b2.shape or lam.size < 2:
-        raise ValueError("`lam` and `b2` must be 1-D arrays of equal length >= 2")
-    if not (np.all(np.isfinite(lam)) and np.all(lam > 0) and np.all(np.isfinite(b2)) and np.all(b2 >= 0)):
-        raise ValueError("`lam` must be finite and > 0, `b2` finite and >= 0")
+    lam, b2 = check_spectrum(lam, b2, 2)
     N = integer("N", N, 2)
     batch = None if batch is None else integer("batch", batch, 1)
     return _simulate(L, N / lam.size, gamma0, eta0, T, D=None, alpha=None, alpha_B=batch, sigma=sigma,
