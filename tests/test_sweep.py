@@ -2,6 +2,7 @@
 import concurrent.futures as cf
 import os
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -127,23 +128,38 @@ def test_dask_local_cluster_on_loopback_matches_serial():
     assert dask_res == serial
 
 
+class _CallLog:
+    """Counts calls through a file: a list in a closure would itself be part of the cache key
+    (closure values are fingerprinted), so appending to it would change the key."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __eq__(self, other):
+        got = [int(v) for v in self.path.read_text().split()] if self.path.exists() else []
+        return got == other
+
+
 def test_cache_hits_and_invalidation(tmp_path, monkeypatch):
-    calls = []
+    log = tmp_path / "calls.txt"
+    calls = _CallLog(log)
+    cache = tmp_path / "cache"
 
     def f(x, seed):
-        calls.append(x)
+        with open(log, "a") as fh:
+            fh.write(f"{x}\n")
         return x + np.random.default_rng(seed).random()
 
     pts = SW.grid(x=[1, 2, 3])
-    a = SW.sweep(f, pts, executor=None, seed=0, cache=tmp_path, progress=False)
-    assert calls == [1, 2, 3] and len(list(tmp_path.glob("*.pkl"))) == 3
-    b = SW.sweep(f, pts, executor=None, seed=0, cache=tmp_path, progress=False)
+    a = SW.sweep(f, pts, executor=None, seed=0, cache=cache, progress=False)
+    assert calls == [1, 2, 3] and len(list(cache.glob("*.pkl"))) == 3
+    b = SW.sweep(f, pts, executor=None, seed=0, cache=cache, progress=False)
     assert b == a and calls == [1, 2, 3]  # all from cache
-    SW.sweep(f, SW.grid(x=[1, 4]), executor=None, seed=0, cache=tmp_path, progress=False)
+    SW.sweep(f, SW.grid(x=[1, 4]), executor=None, seed=0, cache=cache, progress=False)
     assert calls == [1, 2, 3, 4]  # only the new point runs
     # a changed library invalidates every entry
     monkeypatch.setattr(SW, "library_fingerprint", lambda: "another library")
-    SW.sweep(f, pts, executor=None, seed=0, cache=tmp_path, progress=False)
+    SW.sweep(f, pts, executor=None, seed=0, cache=cache, progress=False)
     assert calls == [1, 2, 3, 4, 1, 2, 3]
 
 
@@ -194,3 +210,146 @@ def test_bad_inputs():
         SW.sweep(noisy_mean, POINTS, executor=4)
     with pytest.raises(ValueError, match="cannot be hashed"):
         SW.cache_key(noisy_mean, {"n": object()})
+
+
+# ---- issue 14: the cache key covers everything a result depends on --------------------------------
+
+def _make_scaled(scale):
+    def f(x):
+        return scale * x
+    return f
+
+
+def test_closure_value_changes_key():
+    # the stale hit of the original attack: the same source, a captured 5.0 vs 10.0
+    f5, f10 = _make_scaled(5.0), _make_scaled(10.0)
+    assert SW.cache_key(f5, {"x": 1}) != SW.cache_key(f10, {"x": 1})
+    assert SW.cache_key(f5, {"x": 1}) == SW.cache_key(_make_scaled(5.0), {"x": 1})
+    # an array in a closure: one changed element changes the key
+    a = np.arange(4.0)
+    b = a.copy()
+    b[2] += 1e-12
+    assert SW.cache_key(_make_scaled(a), {"x": 1}) != SW.cache_key(_make_scaled(b), {"x": 1})
+
+
+def test_closure_value_changes_result_through_sweep(tmp_path):
+    pts = SW.grid(x=[1.0])
+    assert SW.sweep(_make_scaled(5.0), pts, executor=None, cache=tmp_path, progress=False) == [5.0]
+    assert SW.sweep(_make_scaled(10.0), pts, executor=None, cache=tmp_path, progress=False) == [10.0]
+
+
+def test_global_value_changes_key(tmp_path, monkeypatch):
+    src = tmp_path / "nbmod.py"
+    src.write_text("SCALE = 5.0\n\ndef g(x):\n    return SCALE * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+    import nbmod
+    k5 = SW.cache_key(nbmod.g, {"x": 1})
+    monkeypatch.setattr(nbmod, "SCALE", 10.0)  # the module global changes, the source does not
+    assert SW.cache_key(nbmod.g, {"x": 1}) != k5
+    monkeypatch.setattr(nbmod, "SCALE", 5.0)
+    assert SW.cache_key(nbmod.g, {"x": 1}) == k5
+    del sys.modules["nbmod"]
+    importlib.invalidate_caches()
+
+
+def test_helper_module_edit_changes_key(tmp_path, monkeypatch):
+    # fn is defined in one user module and calls a helper from another (edited between two runs)
+    (tmp_path / "helper_mod.py").write_text("def scale():\n    return 5.0\n")
+    (tmp_path / "user_mod.py").write_text("import helper_mod\n\ndef f(x):\n    return helper_mod.scale() * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import user_mod
+    k1 = SW.cache_key(user_mod.f, {"x": 1})
+    (tmp_path / "helper_mod.py").write_text("def scale():\n    return 10.0\n")
+    assert SW.cache_key(user_mod.f, {"x": 1}) != k1
+    # a helper function imported by name (from helper import scale) is followed by its source
+    (tmp_path / "user_mod2.py").write_text("from helper_mod import scale\n\ndef f(x):\n    return scale() * x\n")
+    import user_mod2
+    k2 = SW.cache_key(user_mod2.f, {"x": 1})
+    user_mod2.scale = _make_scaled(3.0)  # rebinding the helper changes the key
+    assert SW.cache_key(user_mod2.f, {"x": 1}) != k2
+    for m in ("helper_mod", "user_mod", "user_mod2"):
+        sys.modules.pop(m, None)
+
+
+def test_dependency_versions_change_key(monkeypatch):
+    def g(x):
+        return x
+    k = SW.cache_key(g, {"x": 1})
+    assert "numpy=" + np.__version__ in SW._dependency_versions()
+    monkeypatch.setattr(SW, "_dependency_versions", lambda: "numpy=0.0")
+    assert SW.cache_key(g, {"x": 1}) != k
+
+
+def test_partial_and_defaults_change_key():
+    import functools
+
+    def g(x, scale=5.0):
+        return scale * x
+
+    def h(x, scale=10.0):
+        return scale * x
+
+    assert SW.cache_key(functools.partial(g, scale=5.0), {"x": 1}) != SW.cache_key(
+        functools.partial(g, scale=10.0), {"x": 1})
+    # same body, different default: the defaults are part of the key (the source differs too,
+    # so check the defaults alone by editing one in place)
+    k = SW.cache_key(g, {"x": 1})
+    g.__defaults__ = (10.0,)
+    assert SW.cache_key(g, {"x": 1}) != k
+    assert h(1) == 10.0
+
+
+def test_unfingerprintable_global_is_an_error(tmp_path, monkeypatch):
+    (tmp_path / "lockmod.py").write_text(
+        "import threading\nLOCK = threading.Lock()\n\ndef g(x):\n    with LOCK:\n        return x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import lockmod
+    with pytest.raises(ValueError, match="cannot fingerprint global LOCK"):
+        SW.cache_key(lockmod.g, {"x": 1})
+    sys.modules.pop("lockmod", None)
+
+
+def test_orphaned_temporary_files_are_removed(tmp_path):
+    import subprocess
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no longer runs, as after a kill during a write
+    orphan = tmp_path / f".tmp-{dead.pid}-abc.pkl"
+    orphan.write_bytes(b"half")
+    live = tmp_path / f".tmp-{os.getpid()}-def.pkl"  # a write in progress in a live process
+    live.write_bytes(b"half")
+    old = tmp_path / f".tmp-{os.getpid()}-old.pkl"
+    old.write_bytes(b"half")
+    t = old.stat().st_mtime - SW.ORPHAN_AGE_S - 10
+    os.utime(old, (t, t))
+    SW.sweep(lambda x: x, SW.grid(x=[1]), executor=None, cache=tmp_path, progress=False)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert orphan.name not in names and old.name not in names
+    assert live.name in names and len([n for n in names if n.endswith(".pkl") and not n.startswith(".")]) == 1
+
+
+def test_killed_writer_leaves_an_orphan_that_the_next_sweep_removes(tmp_path):
+    """End to end: a process killed (SIGKILL) inside a cache write, then a new sweep."""
+    cache = tmp_path / "cache"
+    import signal
+    import subprocess
+    import textwrap
+    code = textwrap.dedent(f"""
+        import os, pickle, time, sys
+        from scalinglaws import sweep as SW
+        real = pickle.dump
+        def slow(obj, fh, protocol=None):
+            fh.write(b"partial"); fh.flush(); print("writing", flush=True); time.sleep(60)
+        SW.pickle.dump = slow
+        SW.sweep(lambda x: x, SW.grid(x=[1]), executor=None, cache={str(cache)!r}, progress=False)
+    """)
+    script = tmp_path / "writer.py"  # a file, so that the lambda has a source
+    script.write_text(code)
+    p = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "writing"
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    p.stdout.close()
+    assert len(list(cache.glob(".tmp-*.pkl"))) == 1  # the orphan
+    assert SW.sweep(lambda x: x, SW.grid(x=[1]), executor=None, cache=cache, progress=False) == [1]
+    assert list(cache.glob(".tmp-*.pkl")) == []

@@ -25,10 +25,16 @@ learning rates x data sizes ...) and returns the results in grid order:
 * **cache**: with ``cache=`` a folder (or ``True`` for ``<repo>/.cache/sweeps``), each result
   is stored under the SHA-256 of (the function's qualified name and source, the source of the
   module that defines it, a fingerprint of every file of this library, the library version,
-  the point's parameters).  Any change of the library therefore invalidates the entries
-  (conservative: a notebook can never read a result computed by older code).  Entries are
+  the point's parameters), extended to everything else the result depends on: the values of
+  ``fn``'s closure cells, defaults and the globals its code reads (user functions among them
+  recursively, by their source; user helper modules by the content of their file; installed
+  modules by name and version) and the versions of Python, numpy, scipy, numba and llvmlite.  Any
+  change of the library therefore invalidates the entries (conservative: a notebook can never
+  read a result computed by older code); a value that cannot be fingerprinted is an error, not a
+  guess.  Entries are
   written to a temporary file and renamed into place (:func:`os.replace` is atomic), so an
-  interrupted run never leaves a corrupt entry; an unreadable entry is recomputed.
+  interrupted run never leaves a corrupt entry; an unreadable entry is recomputed, and the
+  temporary file of a killed writer is removed by the next cached sweep (:func:`clean_orphans`).
 * **progress**: a ``tqdm`` bar (``tqdm.auto``, so it renders in notebooks too) with the
   estimated time left, drawn once a sweep has run for ``BAR_DELAY_S`` = 2 s (short sweeps stay
   silent); ``progress=False`` silences it.
@@ -41,6 +47,8 @@ Example::
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dis
+import functools
 import hashlib
 import inspect
 import itertools
@@ -50,13 +58,14 @@ import os
 import pickle
 import tempfile
 import threading
+import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 __all__ = ["grid", "sweep", "derive_seed", "cache_key", "library_fingerprint",
-           "executor_from_env", "in_worker", "SCHEDULER_ENV", "PROCESSES_ENV"]
+           "executor_from_env", "in_worker", "clean_orphans", "SCHEDULER_ENV", "PROCESSES_ENV"]
 
 SCHEDULER_ENV = "SCALINGLAWS_SCHEDULER"
 PROCESSES_ENV = "SCALINGLAWS_PROCESSES"
@@ -116,20 +125,146 @@ def library_fingerprint() -> str:
     return source_fingerprint()
 
 
-def _function_identity(fn) -> str:
-    name = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+_DEPENDENCIES = ("numpy", "scipy", "numba", "llvmlite")
+_MAX_DEPTH = 8
+
+
+def _dependency_versions() -> str:
+    """Python and the numerical dependencies' versions: a result computed under another numpy,
+    scipy or numba is another result."""
+    import importlib.metadata as md
+    import sys
+    parts = [f"python={sys.version.split()[0]}"]
+    for name in _DEPENDENCIES:
+        try:
+            parts.append(f"{name}={md.version(name)}")
+        except md.PackageNotFoundError:
+            parts.append(f"{name}=absent")
+    return ";".join(parts)
+
+
+def _is_third_party(mod) -> bool:
+    """A module installed with Python or in site-packages (identified by name and version),
+    as opposed to a user's helper file (identified by the content of its source)."""
+    import sysconfig
+    f = getattr(mod, "__file__", None)
+    if f is None:
+        return True  # builtin / namespace module
+    f = os.path.realpath(f)
+    roots = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return "site-packages" in f or "dist-packages" in f or any(f.startswith(r + os.sep) for r in roots)
+
+
+def _module_identity(mod) -> str:
+    """``name==version`` for installed modules, ``name sha256=...`` (of the file) for a user's."""
+    name = getattr(mod, "__name__", "?")
+    if name == "scalinglaws" or name.startswith("scalinglaws."):
+        return f"module {name} (library fingerprint)"  # covered by library_fingerprint()
+    if _is_third_party(mod):
+        top = name.split(".")[0]
+        try:
+            import importlib.metadata as md
+            version = md.version(top)
+        except Exception:
+            version = getattr(mod, "__version__", "?")
+        return f"module {name}=={version}"
     try:
-        src = inspect.getsource(fn)
+        data = Path(mod.__file__).read_bytes()
+    except OSError:
+        raise ValueError(f"cannot read the source file of module {name!r}, which the swept function "
+                         "uses; a cached sweep needs it") from None
+    return f"module {name} sha256={hashlib.sha256(data).hexdigest()}"
+
+
+def _code_names(code) -> set:
+    """Global names a code object (and every nested function/comprehension in it) reads."""
+    names = {ins.argval for ins in dis.get_instructions(code) if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    for c in code.co_consts:
+        if inspect.iscode(c):
+            names |= _code_names(c)
+    return names
+
+
+def _value_identity(obj, what: str, seen: set, depth: int) -> str:
+    """A string that changes whenever ``obj`` (a closure cell, a global, a default) changes."""
+    if depth > _MAX_DEPTH:
+        return f"{what}: (depth limit)"
+    if inspect.ismodule(obj):
+        return _module_identity(obj)
+    if inspect.isfunction(obj) or inspect.ismethod(obj):
+        return _function_identity(getattr(obj, "__func__", obj), seen, depth + 1)
+    if inspect.isclass(obj) or inspect.isbuiltin(obj) or callable(obj) and hasattr(obj, "py_func"):
+        mod = inspect.getmodule(obj)
+        if mod is not None and not _is_third_party(mod) and not mod.__name__.startswith("scalinglaws"):
+            try:
+                return f"{what}: " + inspect.getsource(getattr(obj, "py_func", obj))
+            except (OSError, TypeError):
+                pass
+        mid = _module_identity(mod) if mod is not None else "?"
+        return f"{what}: {getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', '?')} in {mid}"
+    try:
+        return f"{what}: " + json.dumps(_canonical(obj), sort_keys=True)
+    except ValueError:
+        pass
+    try:  # any other picklable value (a dataclass of arrays, a Spectrum, ...): its bytes
+        import cloudpickle
+        return f"{what}: pickle sha256=" + hashlib.sha256(cloudpickle.dumps(obj, protocol=4)).hexdigest()
+    except Exception:
+        raise ValueError(f"cannot fingerprint {what} (a {type(obj).__name__}) for the sweep cache key; "
+                         "pass it as a sweep parameter or use cache=None") from None
+
+
+def _function_identity(fn, seen: set | None = None, depth: int = 0) -> str:
+    """Name and source of ``fn``, the source hash of its module, and (recursively) the values of
+    its closure cells, defaults and the globals its code reads: user functions by their source,
+    user helper modules by their file's content, installed modules by name and version."""
+    seen = set() if seen is None else seen
+    name = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    if id(fn) in seen:
+        return f"{name} (recursive)"
+    seen.add(id(fn))
+    if isinstance(fn, functools.partial):
+        return "\n".join([f"partial of {name}", _function_identity(fn.func, seen, depth + 1),
+                          _value_identity(list(fn.args), f"partial args of {name}", seen, depth + 1),
+                          _value_identity(dict(fn.keywords), f"partial keywords of {name}", seen, depth + 1)])
+    target = inspect.unwrap(fn)
+    if not inspect.isfunction(target):
+        py = getattr(fn, "py_func", None)  # a numba dispatcher: its Python function
+        if inspect.isfunction(py):
+            return _function_identity(py, seen, depth + 1)
+        return _value_identity(fn, name, seen, depth + 1)
+    mod = inspect.getmodule(target)
+    if depth > 0 and mod is not None and (mod.__name__.startswith("scalinglaws") or _is_third_party(mod)):
+        # a library or installed function called by the user's: identified by its module
+        return f"{name} in {_module_identity(mod)}"
+    try:
+        src = inspect.getsource(target)
     except (OSError, TypeError):
         src = ""
-    try:
-        mod_src = inspect.getsource(inspect.getmodule(fn)) if inspect.getmodule(fn) else ""
-    except (OSError, TypeError):
-        mod_src = ""
     if not src:
         raise ValueError(f"cannot read the source of {name}: a cached sweep needs a function whose "
                          "source is available (define it in a module or a notebook cell)")
-    return "\n".join([name, src, hashlib.sha256(mod_src.encode()).hexdigest()])
+    try:
+        mod_src = inspect.getsource(mod) if mod is not None else ""
+    except (OSError, TypeError):
+        mod_src = ""
+    parts = [name, src, hashlib.sha256(mod_src.encode()).hexdigest()]
+    if target.__closure__:
+        for var, cell in zip(target.__code__.co_freevars, target.__closure__):
+            try:
+                val = cell.cell_contents
+            except ValueError:  # an empty cell (a name assigned later)
+                continue
+            parts.append(_value_identity(val, f"closure {var} of {name}", seen, depth + 1))
+    for i, d in enumerate(target.__defaults__ or ()):
+        parts.append(_value_identity(d, f"default {i} of {name}", seen, depth + 1))
+    for k, d in sorted((target.__kwdefaults__ or {}).items()):
+        parts.append(_value_identity(d, f"default {k} of {name}", seen, depth + 1))
+    g = target.__globals__
+    for var in sorted(_code_names(target.__code__)):
+        if var in g:
+            parts.append(_value_identity(g[var], f"global {var} of {name}", seen, depth + 1))
+    return "\n".join(parts)
 
 
 def cache_key(fn, params: dict, _prefix: str | None = None) -> str:
@@ -143,7 +278,7 @@ def cache_key(fn, params: dict, _prefix: str | None = None) -> str:
 
 def _key_prefix(fn) -> str:
     from . import __version__
-    return "\0".join([_function_identity(fn), library_fingerprint(), __version__])
+    return "\0".join([_function_identity(fn), library_fingerprint(), __version__, _dependency_versions()])
 
 
 def _cache_dir(cache) -> Path | None:
@@ -172,9 +307,48 @@ def _cache_read(path: Path):
         return _MISS
 
 
+_TMP_PREFIX = ".tmp-"
+ORPHAN_AGE_S = 24 * 3600
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def clean_orphans(folder) -> int:
+    """Remove temporary files that an interrupted cache write left in ``folder`` (a process killed
+    between writing and renaming): those whose writer process (its pid is in the name) is gone,
+    and any older than ``ORPHAN_AGE_S`` (a day).  Returns how many were removed.  Every cached
+    :func:`sweep` calls it on its folder first."""
+    n = 0
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    now = time.time()
+    for f in folder.glob(_TMP_PREFIX + "*.pkl"):
+        try:
+            pid = int(f.name[len(_TMP_PREFIX):].split("-", 1)[0])
+        except ValueError:
+            pid = None
+        try:
+            stale = pid is None or not _pid_alive(pid) or now - f.stat().st_mtime > ORPHAN_AGE_S
+            if stale:
+                f.unlink()
+                n += 1
+        except FileNotFoundError:  # renamed or removed by its writer meanwhile
+            pass
+    return n
+
+
 def _cache_write(path: Path, value) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{_TMP_PREFIX}{os.getpid()}-", suffix=".pkl")
     try:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -332,6 +506,7 @@ def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
 
     cdir = _cache_dir(cache)
     if cdir is not None:
+        clean_orphans(cdir)
         prefix = _key_prefix(fn)
         keys = [cache_key(fn, kw, prefix) for kw in calls]
     else:
