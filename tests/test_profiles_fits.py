@@ -39,7 +39,7 @@ def test_fit_window_errors():
     x = np.logspace(0, 2, 10)
     with pytest.raises(ValueError, match="holds 0 points"):
         fit_power_law(x, x, 1e3, 1e4)
-    with pytest.raises(ValueError, match="x_min < x_max"):
+    with pytest.raises(ValueError, match="`x_min` < `x_max`"):
         fit_power_law(x, x, 10, 1)
     y = x.copy(); y[5] = -1
     with pytest.raises(ValueError, match="non-positive"):

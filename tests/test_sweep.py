@@ -32,7 +32,7 @@ def test_derived_seed_depends_on_params_not_order():
     assert s1 == SW.derive_seed(7, {"b": 2.0, "a": 1})
     assert s1 != SW.derive_seed(8, {"a": 1, "b": 2.0})
     assert s1 != SW.derive_seed(7, {"a": 1, "b": 2})  # float 2.0 and int 2 are different inputs
-    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+    with pytest.raises(ValueError, match="`seed` must be an integer >= 0"):
         SW.derive_seed(-1, {})
 
 
@@ -198,15 +198,15 @@ def test_corrupt_entry_is_recomputed_and_interrupted_write_leaves_nothing(tmp_pa
 
 
 def test_bad_inputs():
-    with pytest.raises(ValueError, match="fn must be callable"):
+    with pytest.raises(ValueError, match="`fn` must be callable"):
         SW.sweep(3, POINTS, executor=None)
     with pytest.raises(ValueError, match="list of dicts"):
         SW.sweep(noisy_mean, [1, 2], executor=None)
     with pytest.raises(ValueError, match="already has 'seed'"):
         SW.sweep(noisy_mean, [{"n": 1, "scale": 1.0, "seed": 1}], executor=None, seed=0)
-    with pytest.raises(ValueError, match="executor must be 'auto', None or an object with submit"):
+    with pytest.raises(ValueError, match="`executor` must be 'auto', None or an object with submit"):
         SW.sweep(noisy_mean, POINTS, executor="processes")
-    with pytest.raises(ValueError, match="executor must be 'auto', None or an object with submit"):
+    with pytest.raises(ValueError, match="`executor` must be 'auto', None or an object with submit"):
         SW.sweep(noisy_mean, POINTS, executor=4)
     with pytest.raises(ValueError, match="cannot be hashed"):
         SW.cache_key(noisy_mean, {"n": object()})

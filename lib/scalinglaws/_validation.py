@@ -102,12 +102,13 @@ def flag(name: str, value) -> bool:
 def array(name: str, value, *, ndim: int | tuple[int, ...] | None = None, shape: tuple | None = None,
           min_size: int = 1, finite: bool = True, lo: float | None = None, lo_open: bool = False,
           hi: float | None = None, increasing: bool = False, nondecreasing: bool = False,
-          dtype=np.float64) -> np.ndarray:
+          allow_nan: bool = False, dtype=np.float64) -> np.ndarray:
     """``value`` as a C-contiguous ``dtype`` array after checking it.
 
     ``ndim`` (one or a tuple of allowed numbers of dimensions), ``shape`` (entries ``None`` are free),
     at least ``min_size`` elements, every entry finite (``finite``), ``>= lo`` (``> lo`` with
-    ``lo_open``) and ``<= hi``, and strictly increasing / non-decreasing along a 1-D array.  Boolean
+    ``lo_open``) and ``<= hi``, and strictly increasing / non-decreasing along a 1-D array.  NaN is
+    an error unless ``allow_nan`` (with ``finite=False``: e.g. a diverged draw's marker).  Boolean
     and object arrays fail; the message names ``name`` and what was expected.
     """
     label = _label(name)
@@ -117,7 +118,7 @@ def array(name: str, value, *, ndim: int | tuple[int, ...] | None = None, shape:
         raise ValueError(f"{label} must be an array of real numbers ({exc})") from None
     if raw.dtype == bool or raw.dtype.kind not in "iuf":
         raise ValueError(f"{label} must be an array of real numbers, got dtype {raw.dtype}")
-    a = np.ascontiguousarray(raw, dtype=dtype)
+    a = np.asarray(raw, dtype=dtype, order="C")  # (ascontiguousarray would make a 0-d array 1-d)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if a.ndim not in allowed:
@@ -131,10 +132,10 @@ def array(name: str, value, *, ndim: int | tuple[int, ...] | None = None, shape:
         raise ValueError(f"{label} must have at least {min_size} element(s), got shape {a.shape}")
     if finite and a.size and not np.all(np.isfinite(a)):
         raise ValueError(f"{label} must be finite (no NaN or inf)")
-    if a.size and np.any(np.isnan(a)):
+    if not allow_nan and a.size and np.any(np.isnan(a)):
         raise ValueError(f"{label} must not contain NaN")
     if lo is not None and a.size:
-        bad = np.any(a <= lo) if lo_open else np.any(a < lo)
+        bad = np.any(a <= lo) if lo_open else np.any(a < lo)  # NaN compares false: never "bad" here
         if bad:
             raise ValueError(f"{label} must be {'>' if lo_open else '>='} {lo} everywhere, got min {a.min()!r}")
     if hi is not None and a.size and np.any(a > hi):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import nonnegative, positive
+from ._validation import array, nonnegative, positive
 
 __all__ = ["SimResult", "seed_mean_se", "z_scores", "relative_errors", "agreement", "paired_difference",
            "max_log10_deviation", "DIVERGENCE_FACTOR"]
@@ -33,10 +33,9 @@ def seed_mean_se(draws) -> tuple[np.ndarray, np.ndarray]:
     ``mean = (1/n) sum_i x_i``, ``SE = s/sqrt(n)`` with ``s^2 = sum_i (x_i - mean)^2/(n - 1)``.
 
     With a single draw the standard error is not defined; it is returned as ``inf`` (so that no
-    z-score or tolerance built from it can pass silently)."""
-    x = np.asarray(draws, dtype=float)
-    if x.ndim < 1 or x.shape[0] < 1:
-        raise ValueError(f"`draws` must have at least one draw along its first axis, got shape {x.shape}")
+    z-score or tolerance built from it can pass silently).  Every draw must be finite (leave
+    diverged draws out first, as :meth:`SimResult.from_draws` does); raises ``ValueError``."""
+    x = array("draws", draws, ndim=tuple(range(1, 33)))
     n = x.shape[0]
     if n == 1:
         return x[0].copy(), np.full(x.shape[1:], np.inf)
@@ -64,15 +63,16 @@ class SimResult:
 
     @classmethod
     def from_draws(cls, t, draws_test, draws_train) -> "SimResult":
-        """Average the draws (rows) whose test curve is finite at every time; the others count as
-        diverged."""
-        te = np.asarray(draws_test, dtype=float)
-        tr = np.asarray(draws_train, dtype=float)
-        t = np.asarray(t, dtype=float)
-        if te.ndim != 2 or te.shape != tr.shape or te.shape[1] != t.size:
+        """Average the draws (rows) whose test and train curves are finite at every time; the
+        others count as diverged (their non-finite entries, ``inf`` or ``nan``, are the mark).
+        ``t`` must be finite and strictly increasing; raises ``ValueError`` on bad shapes."""
+        t = array("t", t, ndim=1, increasing=True)
+        te = array("draws_test", draws_test, ndim=2, finite=False, allow_nan=True)
+        tr = array("draws_train", draws_train, ndim=2, finite=False, allow_nan=True)
+        if te.shape[1] != t.size or tr.shape != te.shape:
             raise ValueError(f"`draws_test` and `draws_train` must have shape (n_draws, len(t)) = "
                              f"(n, {t.size}), got {te.shape} and {tr.shape}")
-        ok = np.all(np.isfinite(te), axis=1)
+        ok = np.all(np.isfinite(te), axis=1) & np.all(np.isfinite(tr), axis=1)
         nd = int((~ok).sum())
         if not ok.any():
             inf = np.full(t.size, np.inf)
@@ -90,36 +90,46 @@ class SimResult:
         return math.log10(L), float(self.test_se[-1]) / (L * math.log(10))
 
 
-def _curves(sim_mean, theory, at):
-    s = np.asarray(sim_mean, dtype=float)
-    th = np.asarray(theory, dtype=float)
-    if s.ndim != 1 or s.shape != th.shape:
-        raise ValueError(f"the simulation and theory curves must be 1-D of one length, got {s.shape} and {th.shape}")
-    idx = np.arange(s.size) if at is None else np.asarray(at)
-    if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer) \
-            or idx.min() < -s.size or idx.max() >= s.size:
-        raise ValueError(f"`at` must be a non-empty list of integer time indices in [0, {s.size - 1}], got {at!r}")
+def _curves(sim_mean, theory, at, names=("sim_mean", "theory")):
+    s = array(names[0], sim_mean, ndim=1)
+    th = array(names[1], theory, ndim=1)
+    if th.shape != s.shape:
+        raise ValueError(f"`{names[0]}` and `{names[1]}` must be 1-D of one length, got {s.shape} and {th.shape}")
+    if at is None:
+        idx = np.arange(s.size)
+    else:
+        raw = np.asarray(at)
+        if raw.ndim != 1 or raw.size == 0 or not np.issubdtype(raw.dtype, np.integer) \
+                or raw.min() < -s.size or raw.max() >= s.size:
+            raise ValueError(f"`at` must be a non-empty list of integer time indices in [0, {s.size - 1}], got {at!r}")
+        idx = raw
     return s, th, idx
 
 
 def z_scores(sim: SimResult, theory, at=None, *, loss: str = "test") -> np.ndarray:
     """``|sim(t_k) - theory(t_k)| / SE(t_k)`` at the time indices ``at`` (default: all) of the
-    seed-mean ``loss`` (``"test"`` or ``"train"``); ``theory`` is a curve on ``sim.t``."""
+    seed-mean ``loss`` (``"test"`` or ``"train"``); ``theory`` is a finite curve on ``sim.t``.
+    Raises ``ValueError`` if a standard error is not finite and > 0 (fewer than two draws)."""
+    if not isinstance(sim, SimResult):
+        raise ValueError(f"`sim` must be a SimResult (e.g. from SimResult.from_draws), got {type(sim).__name__}")
     if loss not in ("test", "train"):
         raise ValueError(f"`loss` must be 'test' or 'train', got {loss!r}")
     mean, se = (sim.test, sim.test_se) if loss == "test" else (sim.train, sim.train_se)
-    s, th, idx = _curves(mean, theory, at)
+    if not np.all(np.isfinite(mean)):
+        raise ValueError("`sim` has no finite seed mean (every draw diverged)")
+    s, th, idx = _curves(mean, theory, at, names=("sim", "theory"))
     e = np.asarray(se, dtype=float)[idx]
     if np.any(~np.isfinite(e)) or np.any(e <= 0):
-        raise ValueError("z-scores need finite standard errors > 0 (at least two non-diverged draws)")
+        raise ValueError("z-scores need finite standard errors > 0 in `sim` (at least two non-diverged draws)")
     return np.abs(s[idx] - th[idx]) / e
 
 
 def relative_errors(sim_mean, theory, at=None) -> np.ndarray:
-    """``|sim(t_k)/theory(t_k) - 1|`` at the time indices ``at`` (default: all)."""
+    """``|sim(t_k)/theory(t_k) - 1|`` at the time indices ``at`` (default: all); both curves
+    finite, the theory non-zero at the chosen times."""
     s, th, idx = _curves(sim_mean, theory, at)
-    if np.any(th[idx] == 0) or not np.all(np.isfinite(th[idx])):
-        raise ValueError("relative errors need finite, non-zero theory values")
+    if np.any(th[idx] == 0):
+        raise ValueError("relative errors need non-zero `theory` values at the chosen times")
     return np.abs(s[idx] / th[idx] - 1)
 
 
@@ -135,17 +145,15 @@ def agreement(sim_mean, sim_se, theory, *, k: float = 4.0, rel: float = 0.01, fl
     k = positive("k", k)
     rel = nonnegative("rel", rel)
     floor = nonnegative("floor", floor)
-    s, e, th = (np.asarray(x, float) for x in (sim_mean, sim_se, theory))
-    ref = th if rel_to is None else np.asarray(rel_to, float)
+    s = array("sim_mean", sim_mean)
+    e = array("sim_se", sim_se, lo=0.0)
+    th = array("theory", theory)
+    ref = th if rel_to is None else array("rel_to", rel_to)
     if not (s.shape == e.shape == th.shape == ref.shape):
-        raise ValueError(f"sim_mean, sim_se, theory (and rel_to) must have one shape, got {s.shape}, "
+        raise ValueError(f"`sim_mean`, `sim_se`, `theory` (and `rel_to`) must have one shape, got {s.shape}, "
                          f"{e.shape}, {th.shape}, {ref.shape}")
-    if not all(np.all(np.isfinite(x)) for x in (s, e, th, ref)):
-        raise ValueError("agreement needs finite simulation means, standard errors and theory values")
-    if np.any(e < 0):
-        raise ValueError("`sim_se` must be >= 0")
     d = np.abs(s - th)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = np.where(e > 0, d / e, np.where(d > 0, np.inf, 0.0))
         relerr = np.where(np.abs(th) > 0, d / np.abs(th), np.inf)
         ratio = d / (k * e + rel * np.abs(ref) + floor)
@@ -156,23 +164,27 @@ def agreement(sim_mean, sim_se, theory, *, k: float = 4.0, rel: float = 0.01, fl
 def paired_difference(draws_a, draws_b) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard error of the per-draw difference ``a_i - b_i`` (paired draws: the SE of a
     difference of two quantities measured on the same draws)."""
-    a = np.asarray(draws_a, dtype=float)
-    b = np.asarray(draws_b, dtype=float)
+    a = array("draws_a", draws_a, ndim=tuple(range(1, 33)))
+    b = array("draws_b", draws_b, ndim=tuple(range(1, 33)))
     if a.shape != b.shape:
         raise ValueError(f"`draws_a` and `draws_b` must have one shape, got {a.shape} and {b.shape}")
     return seed_mean_se(a - b)
 
 
 def max_log10_deviation(sim_log10, theory_log10, mask=None) -> float:
-    """``max |log10 L_sim - log10 L_theory|`` over the points where ``mask`` is true and the
-    simulation is finite (a diverged simulated point is ``nan`` and is left out)."""
-    s = np.asarray(sim_log10, dtype=float)
-    th = np.asarray(theory_log10, dtype=float)
-    if s.shape != th.shape or s.ndim != 1:
-        raise ValueError(f"`sim_log10` and `theory_log10` must be 1-D of one length, got {s.shape} and {th.shape}")
-    ok = np.isfinite(s) if mask is None else (np.isfinite(s) & np.asarray(mask, dtype=bool))
+    """``max |log10 L_sim - log10 L_theory|`` over the points where ``mask`` (a boolean array of
+    the same length) is true and the simulation is finite: a diverged simulated point is ``nan``
+    or ``+inf`` and is left out; ``-inf`` (a zero loss) and a non-finite theory are errors."""
+    s = array("sim_log10", sim_log10, ndim=1, finite=False, allow_nan=True)
+    th = array("theory_log10", theory_log10, ndim=1, shape=(s.size,))
+    if np.any(s == -np.inf):
+        raise ValueError("`sim_log10` must not contain -inf (a zero simulated loss has no log10)")
+    ok = np.isfinite(s)
+    if mask is not None:
+        m = np.asarray(mask)
+        if m.dtype != bool or m.shape != s.shape:
+            raise ValueError(f"`mask` must be a boolean array of shape {s.shape}, got {m.dtype} {m.shape}")
+        ok &= m
     if not ok.any():
-        raise ValueError("no finite simulated point inside the mask to compare")
-    if not np.all(np.isfinite(th[ok])):
-        raise ValueError("the theory is not finite at every compared point")
+        raise ValueError("no finite simulated point (`sim_log10`) inside the `mask` to compare")
     return float(np.max(np.abs(s[ok] - th[ok])))

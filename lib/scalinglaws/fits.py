@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import array, integer, real
+
 __all__ = ["PowerLawFit", "fit_power_law", "local_slope"]
 
 
@@ -28,30 +30,35 @@ class PowerLawFit:
         return self.C * np.asarray(x, dtype=float) ** (-self.exponent)
 
 
-def _positive_arrays(x, y):
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(f"x and y must be 1-D arrays of equal length, got shapes {x.shape} and {y.shape}")
+def _xy(x, y):
+    x = array("x", x, ndim=1)
+    y = array("y", y, ndim=1)
+    if x.shape != y.shape:
+        raise ValueError(f"`x` and `y` must be 1-D arrays of equal length, got shapes {x.shape} and {y.shape}")
     return x, y
 
 
 def fit_power_law(x, y, x_min: float, x_max: float, min_points: int = 3) -> PowerLawFit:
     """Fit ``y = C x^{-p}`` by least squares in log-log space over ``x_min <= x <= x_max``.
 
-    Raises ``ValueError`` if the window holds fewer than ``min_points`` points or any
-    value in the window is non-positive or non-finite (a silent NaN fit is never returned).
+    ``x`` and ``y`` are finite 1-D arrays of one length (values outside the window may be zero or
+    negative, e.g. ``t = 0``); ``0 < x_min < x_max``; ``min_points >= 2``.  Raises ``ValueError``
+    if the window holds fewer than ``min_points`` points or any value in it is non-positive (a
+    silent NaN fit is never returned).
     """
-    x, y = _positive_arrays(x, y)
-    if not (np.isfinite(x_min) and np.isfinite(x_max) and 0 < x_min < x_max):
-        raise ValueError(f"fit window must satisfy 0 < x_min < x_max, got [{x_min}, {x_max}]")
+    x, y = _xy(x, y)
+    x_min = real("x_min", x_min, 0.0, lo_open=True)
+    x_max = real("x_max", x_max, 0.0, lo_open=True)
+    if not x_min < x_max:
+        raise ValueError(f"the fit window must satisfy 0 < `x_min` < `x_max`, got [{x_min}, {x_max}]")
+    min_points = integer("min_points", min_points, lo=2)
     sel = (x >= x_min) & (x <= x_max)
     if sel.sum() < min_points:
-        raise ValueError(f"fit window [{x_min:g}, {x_max:g}] holds {int(sel.sum())} points "
-                         f"(need >= {min_points}); available x range is [{x.min():g}, {x.max():g}]")
+        raise ValueError(f"fit window [`x_min`, `x_max`] = [{x_min:g}, {x_max:g}] holds {int(sel.sum())} points "
+                         f"(need `min_points` = {min_points}); available x range is [{x.min():g}, {x.max():g}]")
     xs, ys = x[sel], y[sel]
-    if not (np.all(np.isfinite(ys)) and np.all(ys > 0) and np.all(xs > 0)):
-        raise ValueError("fit window contains non-positive or non-finite values; a log-log fit is undefined")
+    if not np.all(ys > 0):
+        raise ValueError("`y` has non-positive values inside the fit window; a log-log fit is undefined")
     lx, ly = np.log(xs), np.log(ys)
     A = np.vstack([lx, np.ones_like(lx)]).T
     (slope, icpt), *_ = np.linalg.lstsq(A, ly, rcond=None)
@@ -62,9 +69,14 @@ def fit_power_law(x, y, x_min: float, x_max: float, min_points: int = 3) -> Powe
 
 
 def local_slope(x, y):
-    """Local log-log slope ``d log y / d log x`` at the midpoints (geometric means) of ``x``."""
-    x, y = _positive_arrays(x, y)
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("local_slope needs positive x and y")
+    """Local log-log slope ``d log y / d log x`` at the midpoints (geometric means) of ``x``:
+    ``x`` finite, positive and strictly increasing, ``y`` finite and positive, at least 2 points."""
+    x, y = _xy(x, y)
+    if x.size < 2:
+        raise ValueError(f"`x` and `y` need at least 2 points for a slope, got {x.size}")
+    if np.any(x <= 0) or np.any(np.diff(x) <= 0):
+        raise ValueError("`x` must be positive and strictly increasing")
+    if np.any(y <= 0):
+        raise ValueError("`y` must be positive (a log-log slope)")
     lx, ly = np.log(x), np.log(y)
     return np.exp(0.5 * (lx[1:] + lx[:-1])), np.diff(ly) / np.diff(lx)

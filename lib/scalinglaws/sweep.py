@@ -102,8 +102,8 @@ def _canonical(obj):
         return [_canonical(v) for v in obj]
     if isinstance(obj, dict):
         return {str(k): _canonical(obj[k]) for k in sorted(obj, key=str)}
-    raise ValueError(f"sweep parameter value {obj!r} of type {type(obj).__name__} cannot be hashed "
-                     "reproducibly; use numbers, strings, tuples, lists, dicts or numpy arrays")
+    raise ValueError(f"a sweep parameter value (in `params` / `points`) {obj!r} of type {type(obj).__name__} "
+                     "cannot be hashed reproducibly; use numbers, strings, tuples, lists, dicts or numpy arrays")
 
 
 def _params_json(params: dict) -> str:
@@ -113,7 +113,9 @@ def _params_json(params: dict) -> str:
 def derive_seed(seed: int, params: dict) -> int:
     """A 63-bit seed from a base ``seed`` and the point's parameters (order-independent)."""
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+        raise ValueError(f"`seed` must be an integer >= 0, got {seed!r}")
+    if not isinstance(params, dict):
+        raise ValueError(f"`params` must be a dict of keyword arguments, got {type(params).__name__}")
     h = hashlib.sha256(f"{int(seed)}|{_params_json(params)}".encode()).digest()
     return int.from_bytes(h[:8], "little") >> 1
 
@@ -269,6 +271,10 @@ def _function_identity(fn, seen: set | None = None, depth: int = 0) -> str:
 
 def cache_key(fn, params: dict, _prefix: str | None = None) -> str:
     """The cache key of one point: SHA-256 of function identity, library, version and parameters."""
+    if not callable(fn):
+        raise ValueError(f"`fn` must be callable, got {fn!r}")
+    if not isinstance(params, dict):
+        raise ValueError(f"`params` must be a dict of keyword arguments, got {type(params).__name__}")
     h = hashlib.sha256()
     for part in (_prefix or _key_prefix(fn), _params_json(params)):
         h.update(part.encode())
@@ -326,6 +332,8 @@ def clean_orphans(folder) -> int:
     between writing and renaming): those whose writer process (its pid is in the name) is gone,
     and any older than ``ORPHAN_AGE_S`` (a day).  Returns how many were removed.  Every cached
     :func:`sweep` calls it on its folder first."""
+    if not isinstance(folder, (str, os.PathLike)):
+        raise ValueError(f"`folder` must be a path (str or os.PathLike), got {folder!r}")
     n = 0
     folder = Path(folder)
     if not folder.is_dir():
@@ -486,21 +494,31 @@ def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
         ``progress=False`` draws nothing.
     """
     if not callable(fn):
-        raise ValueError(f"fn must be callable, got {fn!r}")
+        raise ValueError(f"`fn` must be callable, got {fn!r}")
     if isinstance(executor, str):
         if executor != "auto":
-            raise ValueError(f"executor must be 'auto', None or an object with submit(), got {executor!r}")
+            raise ValueError(f"`executor` must be 'auto', None or an object with submit(), got {executor!r}")
     elif executor is not None and not callable(getattr(executor, "submit", None)):
-        raise ValueError(f"executor must be 'auto', None or an object with submit(), got {executor!r}")
+        raise ValueError(f"`executor` must be 'auto', None or an object with submit(), got {executor!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise ValueError(f"`seed` must be None or an integer >= 0, got {seed!r}")
+    if not (cache is None or isinstance(cache, (bool, str, os.PathLike))):
+        raise ValueError(f"`cache` must be None, True/False or a folder path, got {cache!r}")
+    if not isinstance(progress, bool):
+        raise ValueError(f"`progress` must be True or False, got {progress!r}")
+    if desc is not None and not isinstance(desc, str):
+        raise ValueError(f"`desc` must be None or a string, got {desc!r}")
+    if isinstance(points, (str, bytes, dict)) or not hasattr(points, "__iter__"):
+        raise ValueError(f"`points` must be a list of dicts of keyword arguments (see sweep.grid), got {points!r}")
     points = list(points)
     if not all(isinstance(p, dict) for p in points):
-        raise ValueError("points must be a list of dicts of keyword arguments (see sweep.grid)")
+        raise ValueError("`points` must be a list of dicts of keyword arguments (see sweep.grid)")
     calls = []
     for p in points:
         kw = dict(p)
         if seed is not None:
             if "seed" in kw:
-                raise ValueError("a point already has 'seed'; pass seed=None to sweep or drop it from the grid")
+                raise ValueError("a point of `points` already has 'seed'; pass seed=None to sweep or drop it from the grid")
             kw["seed"] = derive_seed(seed, p)
         calls.append(kw)
 
