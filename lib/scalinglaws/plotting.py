@@ -11,6 +11,8 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ._validation import array, flag, integer, positive, real
+
 __all__ = ["setup", "colors", "theory", "simulation", "reference_slope", "legend_theory_vs_sim", "lr_transfer_panels"]
 
 STYLE = {
@@ -33,32 +35,58 @@ def setup():
 
 
 def colors(n: int, cmap: str = "viridis"):
-    """``n`` colours from a perceptually uniform map (dark = small parameter)."""
-    return [plt.get_cmap(cmap)(v) for v in np.linspace(0.0, 0.85, max(n, 1))]
+    """``n >= 1`` colours from a perceptually uniform map (dark = small parameter)."""
+    n = integer("n", n, lo=1)
+    if not isinstance(cmap, str) or cmap not in plt.colormaps():
+        raise ValueError(f"`cmap` must be the name of a matplotlib colormap, got {cmap!r}")
+    return [plt.get_cmap(cmap)(v) for v in np.linspace(0.0, 0.85, n)]
 
 
-def theory(ax, x, y, color=None, label=None, **kw):
-    """Theory curve: a solid line, never markers."""
+def _xy(x, y, *, nan_ok):
+    xs = array("x", x, ndim=1)
+    ys = array("y", y, ndim=1, finite=False, allow_nan=nan_ok)
+    if np.any(np.isinf(ys)):
+        raise ValueError("`y` must not contain inf")
+    if xs.shape != ys.shape:
+        raise ValueError(f"`x` and `y` must be 1-D of one length, got {xs.shape} and {ys.shape}")
+    return xs, ys
+
+
+def theory(ax, x, y, color=None, label=None, *, gaps: bool = False, **kw):
+    """Theory curve: a solid line, never markers.  ``x`` and ``y`` finite 1-D arrays of one length;
+    with ``gaps=True`` a ``nan`` in ``y`` is drawn as a gap (e.g. a diverged learning rate)."""
+    x, y = _xy(x, y, nan_ok=flag("gaps", gaps))
     kw.setdefault("lw", 1.6)
     return ax.plot(x, y, "-", color=color, label=label, **kw)
 
 
 def simulation(ax, x, y, yerr=None, color=None, label=None, marker="o", **kw):
-    """Simulation: open markers, with error bars (one standard error) if ``yerr`` is given."""
+    """Simulation: open markers, with error bars (one standard error, finite and ``>= 0``) if
+    ``yerr`` is given.  A ``nan`` in ``y`` (a diverged run) is left out of the plot."""
+    x, y = _xy(x, y, nan_ok=True)
     kw.setdefault("ms", 4.5)
     kw.setdefault("mfc", "none")
     kw.setdefault("mew", 1.1)
     if yerr is None:
         return ax.plot(x, y, marker, ls="none", color=color, label=label, **kw)
-    return ax.errorbar(x, y, yerr=yerr, fmt=marker, color=color, label=label, capsize=2, elinewidth=0.8, **kw)
+    e = array("yerr", yerr, finite=False, allow_nan=True)
+    ok = np.isfinite(y)
+    if e.shape != y.shape and not (e.ndim == 2 and e.shape == (2, y.size)):
+        raise ValueError(f"`yerr` must have the shape of `y` {y.shape} (or (2, {y.size})), got {e.shape}")
+    eo = e[..., ok]
+    if not np.all(np.isfinite(eo)) or np.any(eo < 0):
+        raise ValueError("`yerr` must be finite and >= 0 wherever `y` is finite")
+    return ax.errorbar(x, y, yerr=e, fmt=marker, color=color, label=label, capsize=2, elinewidth=0.8, **kw)
 
 
 def reference_slope(ax, x0, x1, y0, slope, label=None, **kw):
-    """Dashed grey guide ``y = y0 (x/x0)^slope`` on ``[x0, x1]`` (log-log axes)."""
-    x = np.array([x0, x1], dtype=float)
+    """Dashed grey guide ``y = y0 (x/x0)^slope`` on ``[x0, x1]`` (log-log axes; ``x0, x1, y0 > 0``)."""
+    x = np.array([positive("x0", x0), positive("x1", x1)], dtype=float)
+    y0 = positive("y0", y0)
+    slope = real("slope", slope)
     kw.setdefault("color", "0.35")
     kw.setdefault("lw", 1.0)
-    return ax.plot(x, y0 * (x / x0) ** slope, "--", label=label, **kw)
+    return ax.plot(x, y0 * (x / x[0]) ** slope, "--", label=label, **kw)
 
 
 def legend_theory_vs_sim(ax, loc="lower left", theory_label="theory", sim_label="simulation"):
@@ -81,7 +109,8 @@ def lr_transfer_panels(axs, study, *, label, ylim, vlines=(), titles=None):
     for ax, par in zip(axs, study.pars):
         for w, c in zip(study.widths, cols):
             r = study.sweeps[par, w]
-            theory(ax, study.etas, np.where(np.isfinite(r.values), r.values, np.nan), color=c, label=label(w))
+            theory(ax, study.etas, np.where(np.isfinite(r.values), r.values, np.nan), color=c, label=label(w),
+                   gaps=True)
             ax.plot([r.eta_star], [np.nanmin(r.values)], "o", color=c, ms=6)
             if (par, w) in study.sims:
                 v = study.sims[par, w]

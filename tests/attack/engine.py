@@ -58,6 +58,7 @@ class Entry:
     extra: list = dataclasses.field(default_factory=list)    # list of Call
     errors: tuple = ()                                        # documented error types besides ValueError/TypeError
     check: Callable | None = None                             # predicate on the valid result
+    valid_call: bool = True                                   # False: args/kwargs are a bad call only
 
     @property
     def name(self) -> str:
@@ -119,12 +120,24 @@ def _bound(entry: Entry) -> "inspect.BoundArguments | None":
         return None
 
 
+def _varkw(sig) -> str | None:
+    return next((n for n, p in sig.parameters.items() if p.kind is inspect.Parameter.VAR_KEYWORD), None)
+
+
 def _rebuild(entry: Entry, name: str, value):
-    """The entry's valid call with parameter ``name`` replaced by ``value``."""
+    """The entry's valid call with parameter ``name`` replaced by ``value`` (a name that is not a
+    declared parameter goes into the function's ``**kwargs``)."""
     ba = _bound(entry)
     if ba is None:
         raise RuntimeError(f"{entry.name}: the valid call does not bind to the signature")
-    ba.arguments[name] = value
+    sig = ba.signature
+    vk = _varkw(sig)
+    if name in sig.parameters and name != vk:
+        ba.arguments[name] = value
+    elif vk is not None:
+        ba.arguments[vk] = {**ba.arguments.get(vk, {}), name: value}
+    else:
+        raise RuntimeError(f"{entry.name}: no parameter {name!r}")
     return tuple(ba.args), dict(ba.kwargs)
 
 
@@ -132,11 +145,17 @@ def cases(entry: Entry) -> list[Case]:
     """Every bad call made from ``entry``."""
     out = []
     ba = _bound(entry)
-    params = dict(ba.arguments) if ba is not None else {}
     sig = inspect.signature(entry.fn)
+    params = {}
+    if ba is not None:
+        for name, value in ba.arguments.items():
+            kind = sig.parameters[name].kind
+            if kind is inspect.Parameter.VAR_KEYWORD:
+                params.update(value)  # keyword arguments passed through **kwargs are attacked too
+            elif kind is not inspect.Parameter.VAR_POSITIONAL:
+                params[name] = value
     for name, value in params.items():
-        if name in entry.skip or sig.parameters[name].kind in (inspect.Parameter.VAR_POSITIONAL,
-                                                                inspect.Parameter.VAR_KEYWORD):
+        if name in entry.skip:
             continue
         allowed = set(entry.allow.get(name, ()))
         for label, bad in mutations(value):
@@ -229,10 +248,10 @@ def run_valid(entry: Entry):
 
 
 def registry() -> list[Entry]:
-    """Every entry of every subpackage registry (modules ``attack.ntk`` ... ``attack.shared``)."""
+    """Every entry of every registry (modules ``attack.ntk`` ... ``attack.shared``, ``attack.book``)."""
     import importlib
     out = []
-    for mod in ("ntk", "randomfeatures", "deeplinear", "shared"):
+    for mod in ("ntk", "randomfeatures", "deeplinear", "shared", "book"):
         try:
             m = importlib.import_module(f"attack.{mod}")
         except ModuleNotFoundError as e:

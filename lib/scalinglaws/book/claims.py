@@ -196,12 +196,17 @@ def _fmt(x: float) -> str:
 # ---------------------------------------------------------------- locations
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
-    """The book's root: the nearest folder at or above ``start`` holding ``_config.yml``."""
+    """The book's root: the nearest folder at or above ``start`` (an existing path; default: the
+    working directory) holding ``_config.yml`` and ``_toc.yml``; ``FileNotFoundError`` if none."""
+    if start is not None and not isinstance(start, (str, os.PathLike)):
+        raise ValueError(f"`start` must be a path (str or os.PathLike) or None, got {start!r}")
+    if start is not None and not Path(start).exists():
+        raise FileNotFoundError(f"`start` = {str(start)!r} does not exist")
     p = Path(start or os.getcwd()).resolve()
     for q in (p, *p.parents):
         if (q / "_config.yml").is_file() and (q / "_toc.yml").is_file():
             return q
-    raise FileNotFoundError(f"no book root (_config.yml and _toc.yml) at or above {p}")
+    raise FileNotFoundError(f"no book root (_config.yml and _toc.yml) at or above `start` = {p}")
 
 
 def claims_dir(root: Path | None = None) -> Path:
@@ -243,10 +248,19 @@ def source_sha256(path: Path) -> str:
 
 
 def load_claims_file(path: str | os.PathLike) -> dict:
-    """Read a claims JSON file; returns the record with ``claims`` as :class:`Claim` objects."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if data.get("schema") != SCHEMA_VERSION:
-        raise ValueError(f"{path}: unknown claims schema {data.get('schema')!r}")
+    """Read a claims JSON file; returns the record with ``claims`` as :class:`Claim` objects.
+    Raises ``FileNotFoundError`` (missing) or ``ValueError`` (not a claims file)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"`path` must be a path (str or os.PathLike), got {path!r}")
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"`path` = {str(path)!r}: no such claims file")
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"`path` = {str(path)!r} is not a claims JSON file ({exc})") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
+        got = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise ValueError(f"`path` = {str(path)!r}: unknown claims schema {got!r}")
     data["claims"] = [Claim.from_dict(c) for c in data["claims"]]
     data["figures"] = [FigureRecord(**f) for f in data["figures"]]
     return data
@@ -281,11 +295,20 @@ class ClaimBook:
 
     def __init__(self, notebook: str, path: str | None = None, profile: str = "default",
                  params: dict | None = None):
+        if not isinstance(notebook, (str, os.PathLike)):
+            raise ValueError(f"`notebook` must be the notebook's file name (a str), got {notebook!r}")
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise ValueError(f"`path` must be None or a file path, got {path!r}")
+        from .profiles import PROFILES
+        if profile not in PROFILES:
+            raise ValueError(f"`profile` must be one of {PROFILES}, got {profile!r}")
+        if params is not None and not isinstance(params, dict):
+            raise ValueError(f"`params` must be None or a dict, got {type(params).__name__}")
         nb = Path(notebook)
         if not nb.is_absolute():
             nb = Path.cwd() / nb
         if not nb.is_file():
-            raise FileNotFoundError(f"notebook {notebook!r} not found from {Path.cwd()} "
+            raise FileNotFoundError(f"`notebook` {str(notebook)!r} not found from {Path.cwd()} "
                                     "(give the notebook's own file name; it runs in its folder)")
         self.source = nb.resolve()
         try:

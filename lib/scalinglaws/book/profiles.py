@@ -27,7 +27,7 @@ def active_profile(profile: str | None = None) -> str:
     """The profile name to use: ``profile``, else ``$SCALINGLAWS_PROFILE``, else ``"default"``."""
     name = profile if profile is not None else os.environ.get(ENV_VAR, "default")
     if name not in PROFILES:
-        src = "profile" if profile is not None else f"${ENV_VAR}"
+        src = "`profile`" if profile is not None else f"${ENV_VAR}"
         raise ValueError(f"{src} = {name!r} is not a profile; allowed: {', '.join(PROFILES)}")
     return name
 
@@ -39,19 +39,23 @@ def resolve(profile: str | None, table: dict, overrides: dict | None = None) -> 
     values whose override is not ``None`` (keys must exist in the table).
     """
     name = active_profile(profile)
+    if not isinstance(table, dict) or not all(isinstance(table.get(p), dict) for p in PROFILES if p in table):
+        raise ValueError("`table` must be a dict {profile name: {parameter: value}}")
     missing = [p for p in PROFILES if p not in table]
     if missing:
-        raise ValueError(f"profile table lacks {missing}; it must define {', '.join(PROFILES)}")
+        raise ValueError(f"the profile `table` lacks {missing}; it must define {', '.join(PROFILES)}")
     keys = set(table["default"])
     for p in PROFILES:
         if set(table[p]) != keys:
-            raise ValueError(f"profile {p!r} has keys {sorted(table[p])}, expected {sorted(keys)}")
+            raise ValueError(f"profile {p!r} of `table` has keys {sorted(table[p])}, expected {sorted(keys)}")
+    if overrides is not None and not isinstance(overrides, dict):
+        raise ValueError(f"`overrides` must be None or a dict, got {type(overrides).__name__}")
     values = dict(table[name])
     for k, v in (overrides or {}).items():
         if k not in keys:
-            raise ValueError(f"override {k!r} is not a profile parameter; known: {', '.join(sorted(keys))}")
+            raise ValueError(f"`overrides` key {k!r} is not a profile parameter; known: {', '.join(sorted(keys))}")
         if v is not None:
             values[k] = v
     if "name" in values:
-        raise ValueError("'name' is reserved for the profile's name")
+        raise ValueError("'name' is reserved for the profile's name (in `table`)")
     return SimpleNamespace(name=name, **values)

@@ -7,11 +7,13 @@ the tests and by ``python -m scalinglaws reproduce``.
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._validation import positive
 from .claims import find_root, load_claims_file
 from .profiles import PROFILES
 
@@ -82,10 +84,19 @@ def run_notebook(source, out_dir, profile: str = "fast", parameters: dict | None
     import papermill as pm
 
     if profile not in PROFILES:
-        raise ValueError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
+        raise ValueError(f"`profile` {profile!r} is not one of {', '.join(PROFILES)}")
+    for name, v in (("source", source), ("out_dir", out_dir)):
+        if not isinstance(v, (str, os.PathLike)):
+            raise ValueError(f"`{name}` must be a path (str or os.PathLike), got {v!r}")
+    if parameters is not None and not isinstance(parameters, dict):
+        raise ValueError(f"`parameters` must be None or a dict, got {type(parameters).__name__}")
+    if timeout is not None:
+        timeout = positive("timeout", timeout)
+    if not isinstance(log_output, bool):
+        raise ValueError(f"`log_output` must be True or False, got {log_output!r}")
     source = Path(source).resolve()
     if not source.is_file():
-        raise FileNotFoundError(f"notebook {source} not found")
+        raise FileNotFoundError(f"notebook `source` {source} not found")
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = source.parent.name + "__" + source.stem
