@@ -94,10 +94,11 @@ def test_ensemble_formula_and_one_wide_model_wins():
 
 
 @pytest.mark.parametrize("kw,match", [
-    (dict(N=0), "N must be"), (dict(N=600), "N must be <= M"), (dict(P=1000), "P must be <= M"),
-    (dict(P=-1), "P must be"), (dict(t=[0.0]), "t must"), (dict(n_seeds=1), "n_seeds"),
-    (dict(eta=-0.1), "eta must"), (dict(eta=0.3, t=[1.0]), "multiple of eta"), (dict(eta=3.0, t=[3.0]), "unstable"),
-    (dict(a=1.0), "a must be > 1"), (dict(M=0), "M must be"),
+    (dict(N=0), "`N` must be"), (dict(N=600), "`N` must be <= M"), (dict(P=1000), "`P` must be <= M"),
+    (dict(P=-1), "`P` must be"), (dict(t=[0.0]), "`t` must"), (dict(n_seeds=1), "n_seeds"),
+    (dict(eta=-0.1), "`eta` must"), (dict(eta=0.3, t=[1.0]), "multiple of eta"), (dict(eta=3.0, t=[3.0]), "unstable"),
+    (dict(a=1.0), r"`a` must be a real number in \(1.0"), (dict(M=0), "`M` must be"),
+    (dict(N=True), "`N` must be"), (dict(eta=3.0, t=[3.0], N=None), "`eta` = 3.0 is unstable"),
 ])
 def test_bad_inputs(kw, match):
     args = dict(a=A_, b=B_, M=M, N=16, P=None, t=[1.0], n_seeds=2)

@@ -155,12 +155,12 @@ def test_compute_frontier_slope_2_2():
 
 
 @pytest.mark.parametrize("kw,match", [
-    (dict(a=1.0, b=1.5, M=100), "a must be > 1"),
-    (dict(a=0.5, b=1.5, M=100), "a must be > 1"),
-    (dict(a=1.5, b=1.0, M=np.inf), "b must be > 1 when M is infinite"),
-    (dict(a=1.5, b=0.0, M=100), "b must be > 0"),
-    (dict(a=1.5, b=1.25, M=0), "M must be"),
-    (dict(a=1.5, b=1.25, M=10.5), "M must be"),
+    (dict(a=1.0, b=1.5, M=100), r"`a` must be a real number in \(1.0"),
+    (dict(a=0.5, b=1.5, M=100), r"`a` must be a real number in \(1.0"),
+    (dict(a=1.5, b=1.0, M=np.inf), "`b` must be > 1 when M is infinite"),
+    (dict(a=1.5, b=0.0, M=100), r"`b` must be a real number in \(0.0"),
+    (dict(a=1.5, b=1.25, M=0), "`M` must be"),
+    (dict(a=1.5, b=1.25, M=10.5), "`M` must be"),
 ])
 def test_bad_spectrum(kw, match):
     with pytest.raises(ValueError, match=match):
@@ -169,23 +169,23 @@ def test_bad_spectrum(kw, match):
 
 def test_bad_inputs_theory():
     sp = rf.power_law_spectrum(1.5, 1.25, 500)
-    with pytest.raises(ValueError, match="N must be"):
+    with pytest.raises(ValueError, match="`N` must be"):
         rf.loss_online(sp, 0, TT)
-    with pytest.raises(ValueError, match="N must be"):
+    with pytest.raises(ValueError, match="`N` must be"):
         rf.loss_online(sp, -3, TT)
-    with pytest.raises(ValueError, match="P must be"):
+    with pytest.raises(ValueError, match="`P` must be"):
         rf.losses(sp, 10, 0, TT)
-    with pytest.raises(ValueError, match="t must"):
+    with pytest.raises(ValueError, match="`t` must"):
         rf.loss_online(sp, 10, [0.0, 1.0])
-    with pytest.raises(ValueError, match="t must"):
+    with pytest.raises(ValueError, match="`t` must"):
         rf.losses(sp, 10, 20, [np.nan])
-    with pytest.raises(ValueError, match="N must be <= M"):
+    with pytest.raises(ValueError, match="`N` must be <= M"):
         rf.loss_online(sp, 1000, TT)
-    with pytest.raises(ValueError, match="P must be <= M"):
+    with pytest.raises(ValueError, match="`P` must be <= M"):
         rf.losses(sp, 10, 501, TT)
-    with pytest.raises(ValueError, match="n \\(Talbot"):
+    with pytest.raises(ValueError, match=r"`n` must be an integer in \[6, 24\]"):
         rf.loss_online(sp, 10, TT, n=1)
-    with pytest.raises(ValueError, match="E must be"):
+    with pytest.raises(ValueError, match="`E` must be"):
         rf.ensemble_loss(sp, 10, 0, TT)
 
 

@@ -2,17 +2,18 @@
 
 * :mod:`.theory` -- the power-law problem (:class:`Spectrum`), the kappa equation, the loss curves
   ``L(t, N, P)`` (online: one inverse Laplace transform; general: the two-frequency 2x2 system),
-  static limits, the ``1/N`` correction, ensembles, the compute-optimal frontier and exponents;
+  static limits, the ``1/N`` correction, ensembles;
+* :mod:`.frontier` -- the compute-optimal frontier and the exponent table;
 * :mod:`.simulation` -- exact simulation of the same model (no time stepping), averaged over
   draws into a :class:`scalinglaws.compare.SimResult`.
 
 Theory and simulation take the model sizes in the same order: ``(N, P, t)`` after the problem.
 """
 from .simulation import decay_factor, draw_loss, simulate, simulate_ensemble
-from .theory import (M_INFINITE, ConvergenceError, Frontier, Spectrum, bias, compute_frontier, ensemble_loss,
-                     first_order_width_correction, kappa_static, loss_online, losses, mode_transfer,
-                     power_law_spectrum, predicted_exponents, solve_kappa, static_data_limit, static_model_limit,
-                     talbot_nodes)
+from .frontier import Frontier, compute_frontier, predicted_exponents
+from .theory import (M_INFINITE, ConvergenceError, Spectrum, bias, ensemble_loss, first_order_width_correction,
+                     kappa_static, loss_online, losses, mode_transfer, power_law_spectrum, solve_kappa,
+                     static_data_limit, static_model_limit, talbot_nodes)
 
 __all__ = [
     # theory

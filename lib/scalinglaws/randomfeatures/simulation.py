@@ -23,20 +23,21 @@ import math
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .._validation import integer
+from .._validation import array, integer
+from . import _checks
 from ..compare import SimResult
 
 __all__ = ["simulate", "simulate_ensemble", "draw_loss", "decay_factor"]
 
 
+_M_MAX = 10 ** 7          # modes of a dense simulation
+_ELEMENTS_MAX = 2 * 10 ** 8   # entries of one Gaussian matrix (N x M or P x M): 1.6 GB
+_E_MAX = 10_000
+
+
 def _problem(a, b, M):
-    a, b = float(a), float(b)
-    if not (math.isfinite(a) and a > 1):
-        raise ValueError(f"a must be > 1, got {a!r}")
-    if not (math.isfinite(b) and b > 0):
-        raise ValueError(f"b must be > 0, got {b!r}")
-    if not (isinstance(M, (int, np.integer)) and M >= 1):
-        raise ValueError(f"M must be an integer >= 1 (simulations need finite M), got {M!r}")
+    M = integer("M", M, 1, _M_MAX)
+    a, b = _checks.exponents(a, b, M)
     k = np.arange(1, M + 1, dtype=float)
     lam = k ** -b
     wstar = k ** (-(a - b) / 2)          # lambda_k w_k^2 = k^-a
@@ -44,20 +45,40 @@ def _problem(a, b, M):
 
 
 def _check_width(v, name, M):
-    if v is None or (isinstance(v, float) and math.isinf(v)):
+    if v is None or (isinstance(v, (float, np.floating)) and v == math.inf):
         return None
-    if not (isinstance(v, (int, np.integer)) and v >= 1):
-        raise ValueError(f"{name} must be an integer >= 1 or np.inf, got {v!r}")
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        raise ValueError(f"`{name}` must be an integer >= 1, None or np.inf, got {v!r}")
     if v > M:
-        raise ValueError(f"{name} must be <= M = {M} (otherwise the model recovers the truncated "
+        raise ValueError(f"`{name}` must be <= M = {M} (otherwise the model recovers the truncated "
                          f"target and the comparison is meaningless), got {name} = {v}")
+    if v * M > _ELEMENTS_MAX:
+        raise ValueError(f"`{name}` x `M` must be <= {_ELEMENTS_MAX:.0e} (one Gaussian matrix), got {v} x {M}")
     return int(v)
 
 
+def _check_t_eta(t, eta, *, lo_open=True):
+    """Times: 1-D, finite, > 0 (>= 0 without ``lo_open``); with eta, integer multiples of eta."""
+    t = array("t", t, ndim=(0, 1), lo=0.0, lo_open=lo_open).reshape(-1)
+    eta = _checks.eta(eta)
+    if eta is not None:
+        n = t / eta
+        if np.any(np.abs(n - np.rint(n)) > 1e-9 * np.maximum(n, 1)) or (lo_open and np.any(np.rint(n) < 1)):
+            raise ValueError("with `eta` given, every `t` must be a positive integer multiple of eta (t = eta x steps)")
+    return t, eta
+
+
 def decay_factor(mu, t, eta=None):
-    """``e^{-mu t}`` (gradient flow) or ``(1 - eta mu)^{t/eta}`` (GD with step eta), shape (len(t), len(mu))."""
-    mu = np.asarray(mu, float)
-    t = np.asarray(t, float)
+    """``e^{-mu t}`` (gradient flow) or ``(1 - eta mu)^{t/eta}`` (GD with step eta), shape (len(t), len(mu)).
+
+    ``mu`` (rates) and ``t`` (times): scalars or 1-D arrays of finite numbers >= 0; ``eta`` None or a
+    finite step > 0 with ``eta max(mu) < 2`` (GD stability) and every t an integer multiple of eta.
+    Raises ValueError otherwise.
+    """
+    mu = array("mu", mu, ndim=(0, 1), lo=0.0).reshape(-1)
+    t, eta = _check_t_eta(t, eta, lo_open=False)
+    if mu.size:
+        _check_stable(eta, float(mu.max()))
     if eta is None:
         return np.exp(-np.outer(t, mu))
     n = np.rint(t / eta)
@@ -84,18 +105,24 @@ def draw_loss(a, b, M, N, P, t, rng, *, eta=None):
     """Test and train loss of ONE draw (A, Z) at times ``t`` (gradient flow, or GD with step eta).
 
     ``N = None`` / ``np.inf`` is the kernel limit, ``P = None`` / ``np.inf`` the online limit.
+    Inputs: a > 1, b > 0, M an integer in [1, 1e7], N and P integers in [1, M] (or None / np.inf),
+    ``t`` a scalar or 1-D array of finite times > 0, ``rng`` a ``numpy.random.Generator``, ``eta``
+    None or a finite step > 0 with every t a multiple of eta.  ValueError (TypeError for ``rng``)
+    otherwise; ValueError naming ``eta`` if GD is unstable (eta lambda_max >= 2).
     """
     lam, ws = _problem(a, b, M)
     N = _check_width(N, "N", M)
     P = _check_width(P, "P", M)
-    t = np.asarray(t, float)
+    t, eta = _check_t_eta(t, eta)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"`rng` must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     e = np.sqrt(lam) * ws
     e2 = float(e @ e)
     with threadpool_limits(1):
         if P is None and N is None:
+            _check_stable(eta, lam.max())
             L = (e ** 2 * np.exp(-2 * np.outer(t, lam))).sum(1) if eta is None else \
                 (e ** 2 * decay_factor(lam, t, eta) ** 2).sum(1)
-            _check_stable(eta, lam.max())
             return L, L.copy()
         if P is None:
             A = rng.standard_normal((N, M))
@@ -140,21 +167,12 @@ def draw_loss(a, b, M, N, P, t, rng, *, eta=None):
 
 def _check_stable(eta, mumax):
     if eta is not None and eta * mumax >= 2:
-        raise ValueError(f"eta = {eta} is unstable: eta * lambda_max(FG) = {eta * mumax:.3f} >= 2")
+        raise ValueError(f"`eta` = {eta} is unstable: eta * lambda_max(FG) = {eta * mumax:.3f} >= 2 (need < 2)")
 
 
 def _check_common(t, n_seeds, eta):
-    t = np.atleast_1d(np.asarray(t, float))
-    if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or np.any(t <= 0):
-        raise ValueError("t must be a non-empty 1-D array of finite times > 0")
-    if not (isinstance(n_seeds, (int, np.integer)) and n_seeds >= 2):
-        raise ValueError(f"n_seeds must be an integer >= 2 (a standard error needs two draws), got {n_seeds!r}")
-    if eta is not None:
-        if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
-            raise ValueError(f"eta must be a finite step size > 0, got {eta!r}")
-        n = t / eta
-        if np.any(np.abs(n - np.rint(n)) > 1e-9 * np.maximum(n, 1)) or np.any(np.rint(n) < 1):
-            raise ValueError("with eta given, every t must be a positive integer multiple of eta (t = eta x steps)")
+    t, eta = _check_t_eta(t, eta)
+    integer("n_seeds", n_seeds, 2)   # a standard error needs two draws
     return t
 
 
@@ -170,10 +188,15 @@ def simulate(a, b, M, N, P, t, *, n_seeds=8, seed=0, eta=None, executor="auto") 
     Draw ``i`` uses the generator ``default_rng([seed, i])``; the draws run through
     :func:`scalinglaws.sweep.sweep` on ``executor`` (default: serial unless ``reproduce
     --processes/--scheduler`` asked for a pool or a Dask cluster), with identical results.
+    Inputs as for :func:`draw_loss`, plus ``n_seeds`` an integer >= 2 and ``seed`` an integer >= 0
+    (ValueError otherwise, raised before any draw).
     """
     from ..sweep import sweep
     t = _check_common(t, n_seeds, eta)
     seed = integer("seed", seed, 0)
+    _, _ = _problem(a, b, M)
+    _check_width(N, "N", M)
+    _check_width(P, "P", M)
     pts = [dict(a=a, b=b, M=M, N=N, P=P, t=t, eta=eta, seed=int(seed), draw=i) for i in range(n_seeds)]
     runs = sweep(_seeded_draw, pts, executor=executor, progress=False)
     return SimResult.from_draws(t, [r[0] for r in runs], [r[1] for r in runs])
@@ -184,14 +207,16 @@ def simulate_ensemble(a, b, M, N, E, t, *, n_seeds=8, seed=0) -> SimResult:
 
     ``v_E(t) = w* - (1/E) sum_e A_e^T w_e(t) / sqrt(N)``, ``L_E = v_E^T Lambda v_E``; each member
     solved exactly in its eigenbasis.  Returned ``train`` equals ``test`` (online).
+    Inputs: as for :func:`simulate`, with N a finite integer in [1, M] and E an integer in [1, 10000]
+    (ValueError otherwise).
     """
     t = _check_common(t, n_seeds, None)
     lam, ws = _problem(a, b, M)
+    if N is None or (isinstance(N, (float, np.floating)) and N == math.inf):
+        raise ValueError(f"`N` must be a finite integer >= 1 for an ensemble, got {N!r}")
     N = _check_width(N, "N", M)
-    if N is None:
-        raise ValueError("N must be finite for an ensemble")
-    if not (isinstance(E, (int, np.integer)) and E >= 1):
-        raise ValueError(f"E must be an integer >= 1, got {E!r}")
+    E = integer("E", E, 1, _E_MAX)
+    seed = integer("seed", seed, 0)
     rng = np.random.default_rng(seed)
     draws = []
     with threadpool_limits(1):

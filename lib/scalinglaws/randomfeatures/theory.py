@@ -20,7 +20,12 @@ which gives ~4e-7, while the exact N = P = inf check needs 20 to reach ~1e-11), 
 vectorised complex Newton iteration with step damping, the physical branch selected by
 continuation in t from tiny t (|z| huge, kappa ~ z), geometric ratio <= 1.2.  Large M is handled
 by a log-binned spectral quadrature (modes 1..K0 exact, the rest in log-spaced bins weighted by
-their counts).  A Newton solve that does not converge raises :class:`ConvergenceError`.
+their counts).  A Newton solve that does not converge raises :class:`ConvergenceError`, and so
+does a continuation longer than 20000 steps or a Talbot loss that is NaN or negative beyond the
+accuracy floor of the inversion (negatives within it are returned as 0; see :func:`talbot_nodes`).
+
+Inputs (ValueError otherwise): sizes N, P real numbers >= 1 or np.inf, <= M for a finite spectrum
+(the theory is continuous in N and P); times finite, in [1e-10, 1e15]; n an integer in [6, 24].
 
 Time unit: t = eta x steps for the loss with the 1/2 (notes §1.1).
 """
@@ -31,14 +36,16 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from scipy.interpolate import CubicSpline
 from scipy.optimize import brentq
 from threadpoolctl import threadpool_limits
 
+from .. import _validation
+from .._validation import array, choice, flag, integer, real
+from . import _checks
+
 __all__ = ["Spectrum", "ConvergenceError", "power_law_spectrum", "talbot_nodes", "solve_kappa",
            "kappa_static", "loss_online", "losses", "bias", "ensemble_loss", "mode_transfer",
-           "static_model_limit", "static_data_limit", "first_order_width_correction",
-           "Frontier", "compute_frontier", "predicted_exponents", "M_INFINITE"]
+           "static_model_limit", "static_data_limit", "first_order_width_correction", "M_INFINITE"]
 
 M_INFINITE = 10 ** 13   # "M = infinity" is represented by a binned spectrum truncated here
 
@@ -47,35 +54,9 @@ class ConvergenceError(RuntimeError):
     """A theory evaluation did not converge; no curve is returned."""
 
 
-# --------------------------------------------------------------------------- validation helpers
-def _check_size(value, name, *, allow_inf=True):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number{' or np.inf' if allow_inf else ''}, got {value!r}")
-    if math.isnan(v) or v <= 0 or (math.isinf(v) and not allow_inf):
-        raise ValueError(f"{name} must be a positive number{' or np.inf' if allow_inf else ''} (> 0), got {value!r}")
-    return v
-
-
-def _check_times(t, name="t"):
-    t = np.atleast_1d(np.asarray(t, dtype=float))
-    if t.ndim != 1 or t.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of times")
-    if not np.all(np.isfinite(t)) or np.any(t <= 0):
-        raise ValueError(f"{name} must contain finite times > 0, got {t[~(np.isfinite(t) & (t > 0))][:3]!r}")
-    return t
-
-
 def _check_NP(spec, N, P):
-    N = _check_size(N, "N")
-    P = _check_size(P, "P")
-    if not spec.infinite_M:
-        for v, nm in ((N, "N"), (P, "P")):
-            if math.isfinite(v) and v > spec.M:
-                raise ValueError(f"{nm} must be <= M = {spec.M} (with {nm} > M the model recovers the "
-                                 f"truncated target and the comparison is meaningless), got {nm} = {v:g}")
-    return N, P
+    """Theory sizes: real numbers >= 1 or np.inf, <= M for a finite spectrum."""
+    return _checks.size("N", N, spec), _checks.size("P", P, spec)
 
 
 # --------------------------------------------------------------------------- spectra
@@ -86,6 +67,8 @@ class Spectrum:
     ``lam``, ``c`` (= lambda w*^2, the task power) and ``mult`` (multiplicities) describe the
     quadrature: exact modes have ``mult = 1``; a bin of modes has its count as multiplicity, and
     the bin means of ``k^-b`` and ``k^-a`` as ``lam`` and ``c`` (so L(0) = sum mult c is exact).
+    Raises ValueError unless a > 1, b > 0, M >= 1 is an integer, ``lam`` > 0, ``c`` >= 0 and
+    ``mult`` >= 1 are finite 1-D arrays of one length with ``sum(mult) = M``.
     """
 
     a: float
@@ -96,6 +79,22 @@ class Spectrum:
     mult: np.ndarray
     binned: bool
     infinite_M: bool = False
+
+    def __post_init__(self):
+        real("a", self.a, 1.0, None, lo_open=True)
+        real("b", self.b, 0.0, None, lo_open=True)
+        integer("M", self.M, 1)
+        flag("binned", self.binned)
+        flag("infinite_M", self.infinite_M)
+        lam = array("lam", self.lam, ndim=1, lo=0.0, lo_open=True)
+        c = array("c", self.c, ndim=1, lo=0.0)
+        mult = array("mult", self.mult, ndim=1, lo=1.0)
+        if not lam.size == c.size == mult.size:
+            raise ValueError(f"`lam`, `c` and `mult` must have one length, got {lam.size}, {c.size}, {mult.size}")
+        if mult.sum() != self.M and not (self.infinite_M and abs(mult.sum() / self.M - 1) < 1e-9):
+            raise ValueError(f"`mult` must sum to `M` = {self.M} (one entry per mode or bin), got {mult.sum():g}")
+        for nm, v in (("lam", lam), ("c", c), ("mult", mult)):
+            object.__setattr__(self, nm, v)
 
     @property
     def w2(self):
@@ -132,34 +131,33 @@ def power_law_spectrum(a: float, b: float, M, *, K0: int = 1000, n_bins: int = 1
     ``M = np.inf`` means a binned spectrum truncated at ``M_INFINITE = 1e13`` (needs b > 1).
     With ``binned`` (default: when M > K0 + n_bins) the modes k > K0 are put into ``n_bins``
     log-spaced bins weighted by their counts (notes 02 §2.5 step 5; relative error ~1e-4).
-    Raises ValueError for a <= 1, b <= 0, b <= 1 with infinite M, or M < 1.
+    Raises ValueError for a <= 1, b <= 0 (or not finite), b <= 1 with infinite M, M not an integer in
+    [1, 1e13] or np.inf, b log10(M) > 300 (the smallest eigenvalue underflows), K0 or n_bins < 1,
+    ``binned`` not None/True/False, or more than 5e6 exact modes.
     """
-    a = float(a)
-    b = float(b)
-    if not (math.isfinite(a) and a > 1):
-        raise ValueError(f"a must be > 1 (finite initial loss sum k^-a), got {a!r}")
-    if not (math.isfinite(b) and b > 0):
-        raise ValueError(f"b must be > 0, got {b!r}")
-    infinite = False
-    try:
-        Mf = float(M)
-    except (TypeError, ValueError):
-        raise ValueError(f"M must be an integer >= 1 or np.inf, got {M!r}")
-    if math.isinf(Mf) and Mf > 0:
+    a, b = _checks.exponents(a, b)
+    infinite = isinstance(M, (float, np.floating)) and M == math.inf
+    if infinite:
         if b <= 1:
-            raise ValueError(f"b must be > 1 when M is infinite (the trace sum k^-b diverges), got b = {b!r}")
-        infinite, M = True, M_INFINITE
+            raise ValueError(f"`b` must be > 1 when M is infinite (the trace sum k^-b diverges), got b = {b!r}")
+        M = M_INFINITE
     else:
-        if not (Mf >= 1 and Mf == int(Mf)):
-            raise ValueError(f"M must be an integer >= 1 or np.inf, got {M!r}")
-        M = int(Mf)
-    if K0 < 1 or n_bins < 1:
-        raise ValueError(f"K0 and n_bins must be >= 1, got K0={K0}, n_bins={n_bins}")
+        if isinstance(M, (float, np.floating)) and math.isfinite(M) and M == int(M) and M <= 2 ** 53:
+            M = int(M)   # an integral float such as 1e6
+        try:
+            M = integer("M", M, 1, M_INFINITE)
+        except ValueError:
+            raise ValueError(f"`M` must be an integer in [1, 1e13] or np.inf, got {M!r}") from None
+    _checks.exponents(a, b, M)
+    K0 = integer("K0", K0, 1)
+    n_bins = integer("n_bins", n_bins, 1)
+    if binned is not None:
+        binned = flag("binned", binned)
     if binned is None:
         binned = M > K0 + n_bins
     if not binned:
         if M > 5_000_000:
-            raise ValueError(f"M = {M} is too large for exact modes; use binned=True")
+            raise ValueError(f"`M` must be <= 5000000 for exact modes (`binned` = False), got {M}; use binned=True")
         k = np.arange(1, M + 1, dtype=float)
         return Spectrum(a, b, M, k ** -b, k ** -a, np.ones(M), False, infinite)
     K0 = min(K0, M)
@@ -182,9 +180,12 @@ def talbot_nodes(n: int = 20):
     ``r = 2n/(5t)``, ``omega_j = r (cot theta_j - theta_j / sin^2 theta_j + i) / (2n i)``, and
     ``f(t) = sum_j omega_j e^{z_j t} F(z_j)`` (notes 02 §2.5).  For real f only the n nodes with
     theta > 0 are needed: ``f(t) = 2 Re sum_{upper} ...``.  At time t: ``z = s/t``, ``omega = w/t``.
+    ``n`` must be an integer in [6, 24]: beyond 24 double-precision round-off (~ e^{0.4 n} eps per
+    dimension) outgrows the truncation error 10^{-0.6 n}, and the 2-D inversion is garbage by n = 48.
+    Absolute accuracy of a loss, relative to L(0): ~ 10^{-0.6 n} + round-off (n = 20: ~1e-12 for
+    the 1-D, ~1e-9 for the 2-D inversion).
     """
-    if not (isinstance(n, (int, np.integer)) and 2 <= n <= 64):
-        raise ValueError(f"n (Talbot nodes per half contour) must be an integer in [2, 64], got {n!r}")
+    n = _checks.n_talbot(n)
     j = np.arange(n, 2 * n)
     th = -np.pi + (j + 0.5) * np.pi / n
     r = 2 * n / 5.0
@@ -256,22 +257,57 @@ def solve_kappa(spec: Spectrum, z, N, P, kappa_init=None, *, tol=1e-13, maxit=20
     """Solve ``kappa (1 - df/P)(1 - df/N) = z`` by damped Newton from ``kappa_init`` (default z).
 
     Notes 02 §2.2.  The branch is the one Newton reaches from the initial guess; use
-    :func:`_kappa_path` (continuation in t) for contour nodes.  Raises ConvergenceError.
+    :func:`_kappa_path` (continuation in t) for contour nodes.  Domain: ``z`` a scalar or 1-D array
+    of finite complex numbers off the closed negative real axis (z = 0 and z < 0 are the poles and
+    the spectrum of the dynamics, where the Laplace transform is not defined); ``kappa_init`` finite,
+    nonzero, of z's shape; N, P real >= 1 or np.inf (<= M); ``tol`` in (0, 0.1]; ``maxit`` an integer
+    in [1, 100000].  Raises ValueError for bad input, ConvergenceError if Newton does not converge.
     """
+    spec = _checks.spectrum(spec)
     N, P = _check_NP(spec, N, P)
-    z = np.atleast_1d(np.asarray(z, dtype=complex))
-    k0 = z.copy() if kappa_init is None else np.atleast_1d(np.asarray(kappa_init, dtype=complex)).copy()
+    z = _complex_array("z", z)
+    if np.any((z.imag == 0) & (z.real <= 0)):
+        raise ValueError(f"`z` must lie off the negative real axis (z = 0 and real z < 0 are outside the domain "
+                         f"of the Laplace transform), got {z[(z.imag == 0) & (z.real <= 0)][:3]!r}")
+    if kappa_init is None:
+        k0 = z.copy()
+    else:
+        k0 = _complex_array("kappa_init", kappa_init).copy()
+        if k0.shape != z.shape:
+            raise ValueError(f"`kappa_init` must have the shape of `z` {z.shape}, got {k0.shape}")
+        if np.any(k0 == 0):
+            raise ValueError("`kappa_init` must be nonzero everywhere")
+    tol = real("tol", tol, 0.0, 0.1, lo_open=True)
+    maxit = integer("maxit", maxit, 1, 100_000)
+    method = choice("method", method, ("numba", "numpy"))
     invN, invP = (0.0 if math.isinf(N) else 1.0 / N), (0.0 if math.isinf(P) else 1.0 / P)
     if method == "numba":
-        ok = _newton_kernel(k0, z, spec.lam, spec.mult, invN, invP, tol, maxit)
-    elif method == "numpy":
-        k0, ok = _newton_numpy(k0, z, spec.lam, spec.mult, invN, invP, tol, maxit)
+        ok = _newton_kernel(kappa=k0, z=z, lam=spec.lam, mult=spec.mult, invN=invN, invP=invP, tol=tol, maxit=maxit)
     else:
-        raise ValueError(f"method must be 'numba' or 'numpy', got {method!r}")
+        k0, ok = _newton_numpy(k0, z, spec.lam, spec.mult, invN, invP, tol, maxit)
     if not ok or not np.all(np.isfinite(k0)):
         raise ConvergenceError(f"kappa Newton iteration did not converge (N={N}, P={P}, |z| in "
                                f"[{np.abs(z).min():.3g}, {np.abs(z).max():.3g}])")
     return k0
+
+
+def _complex_array(name, x):
+    """A scalar or 1-D array of finite complex numbers, as a 1-D complex array."""
+    try:
+        a = np.asarray(x)
+    except Exception as exc:  # ragged lists
+        raise ValueError(f"`{name}` must be an array of complex numbers ({exc})") from None
+    if a.dtype.kind not in "iufc" or a.dtype == bool:
+        raise ValueError(f"`{name}` must be an array of complex numbers, got dtype {a.dtype}")
+    a = np.atleast_1d(a.astype(complex))
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"`{name}` must be a scalar or a non-empty 1-D array, got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"`{name}` must be finite (no NaN or inf)")
+    return np.ascontiguousarray(a)
+
+
+_MAX_GRID = 20_000   # continuation steps in t; T_MIN..T_MAX at ratio 1.2 needs ~ 300
 
 
 def _kappa_path(spec, N, P, times, n, ratio=1.2, method="numba"):
@@ -288,10 +324,15 @@ def _kappa_path(spec, N, P, times, n, ratio=1.2, method="numba"):
     mNP = min(N, P)
     scale = max(1.0, spec.trace / mNP if math.isfinite(mNP) else 1.0, float(spec.lam.max()))
     t0 = min(ts[0], np.abs(s).min() / (1e4 * scale))
+    if not (t0 > 0 and math.isfinite(ts[-1])):
+        raise ValueError(f"times must be finite and > 0, got [{ts[0]!r}, {ts[-1]!r}]")
     grid = [t0]
     for tt in ts:
         while grid[-1] * ratio < tt:
             grid.append(grid[-1] * ratio)
+            if len(grid) > _MAX_GRID:
+                raise ConvergenceError(f"the continuation in t needs more than {_MAX_GRID} steps "
+                                       f"(t from {t0:.3g} to {ts[-1]:.3g})")
         if tt > grid[-1]:
             grid.append(tt)
     out = {}
@@ -307,20 +348,39 @@ def _kappa_path(spec, N, P, times, n, ratio=1.2, method="numba"):
 
 
 def kappa_static(spec: Spectrum, X) -> float:
-    """Real kappa_X > 0 with ``df(kappa_X) = X`` (notes 02 §2.4); 0 when X >= M (finite M)."""
-    X = _check_size(X, "X")
+    """Real kappa_X > 0 with ``df(kappa_X) = X`` (notes 02 §2.4); 0 when X >= M (finite M) or X = inf.
+
+    ``X`` must be a real number >= 1 or np.inf (ValueError otherwise); ConvergenceError if the binned
+    tail of an infinite spectrum is too short for df = X.
+    """
+    spec = _checks.spectrum(spec)
+    X = _checks.size("X", X)
     if math.isinf(X):
         return 0.0
     if not spec.infinite_M and X >= spec.M:
         return 0.0
     f = lambda lk: spec.df(math.exp(lk)) - X
-    lo, hi = -200.0, 50.0
+    lo = math.log(float(spec.lam.min())) - 60.0
+    hi = math.log(max(spec.trace / X, float(spec.lam.max()))) + 5.0
     if f(lo) < 0:
-        raise ConvergenceError(f"df(kappa) < X = {X} even at kappa = e^-200 (binned tail too short)")
-    return math.exp(brentq(f, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=500))
+        raise ConvergenceError(f"df(kappa) < X = {X} even at kappa = {math.exp(lo):.3g} (binned tail too short)")
+    try:
+        root, info = brentq(f, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=500, full_output=True)
+    except RuntimeError as exc:
+        raise ConvergenceError(f"kappa_static: brentq did not converge for X = {X} ({exc})") from None
+    if not info.converged:
+        raise ConvergenceError(f"kappa_static: brentq did not converge for X = {X}")
+    return math.exp(root)
 
 
 # --------------------------------------------------------------------------- losses
+def _theory_args(spec, N, P, t, n):
+    """Checked (spec, N, P, t, n) of a loss-curve function (see the module docstring for the ranges)."""
+    spec = _checks.spectrum(spec)
+    N, P = _check_NP(spec, N, P)
+    return spec, N, P, _checks.times(t), _checks.n_talbot(n)
+
+
 def _ht_matrix(spec, kap, z):
     """H_k(z) = kappa / (z (kappa + lambda_k)) at nodes (rows) and modes (columns)."""
     return kap[:, None] / (z[:, None] * (kap[:, None] + spec.lam[None, :]))
@@ -330,10 +390,14 @@ def loss_online(spec: Spectrum, N, t, *, n: int = 20, method: str = "numba") -> 
     """Test (= train) loss at P = infinity: ``L(t, N) = sum_k lambda_k w_k^2 H_k(2t)`` (notes 02 §2.4).
 
     One-dimensional fixed-Talbot inversion with ``n`` nodes per half contour; N may be np.inf
-    (then kappa = z and L = sum lambda w^2 exp(-2 lambda t)).
+    (then kappa = z and L = sum lambda w^2 exp(-2 lambda t)).  Inputs: N real >= 1 or np.inf
+    (<= M), ``t`` a 1-D array of finite times in [1e-10, 1e15], ``n`` an integer in [6, 24]
+    (:func:`talbot_nodes`); ValueError otherwise.  The absolute accuracy is about
+    ``L(0) (10^{-0.6 n} + 1e-14 e^{0.4 n})``: negative values within it are returned as 0, larger
+    negatives (and NaN) raise ConvergenceError.
     """
-    t = _check_times(t)
-    N, _ = _check_NP(spec, N, np.inf)
+    spec, N, _, t, n = _theory_args(spec, N, np.inf, t, n)
+    method = choice("method", method, ("numba", "numpy"))
     s, w = talbot_nodes(n)
     tau = 2 * t
     kap = _kappa_path(spec, N, np.inf, tau, n, method=method)
@@ -343,15 +407,15 @@ def loss_online(spec: Spectrum, N, t, *, n: int = 20, method: str = "numba") -> 
         z = s / tt
         F = (_ht_matrix(spec, kap[i], z) * mc).sum(1)
         out[i] = 2 * np.real(np.sum(w / tt * np.exp(s) * F))
-    if not np.all(np.isfinite(out)):
-        raise ConvergenceError("non-finite loss from the Talbot inversion")
-    return out
+    return _checks.clip_losses("loss_online", out, spec.L0 * _checks.talbot_floor(n))
 
 
 def mode_transfer(spec: Spectrum, N, P, t, *, n: int = 20) -> np.ndarray:
-    """Mean error transfer ``H_k(t)`` (E[v_k(t)] = H_k(t) w*_k), shape (len(t), modes) (notes §2.2)."""
-    t = _check_times(t)
-    N, P = _check_NP(spec, N, P)
+    """Mean error transfer ``H_k(t)`` (E[v_k(t)] = H_k(t) w*_k), shape (len(t), modes) (notes §2.2).
+
+    Inputs as for :func:`losses` (ValueError otherwise); ConvergenceError if the result is not finite.
+    """
+    spec, N, P, t, n = _theory_args(spec, N, P, t, n)
     s, w = talbot_nodes(n)
     kap = _kappa_path(spec, N, P, t, n)
     H = np.empty((t.size, spec.lam.size))
@@ -359,22 +423,30 @@ def mode_transfer(spec: Spectrum, N, P, t, *, n: int = 20) -> np.ndarray:
         for i, tt in enumerate(t):
             z = s / tt
             H[i] = 2 * np.real((w / tt * np.exp(s)) @ _ht_matrix(spec, kap[i], z))
+    if not np.all(np.isfinite(H)):
+        raise ConvergenceError("mode_transfer: non-finite transfer from the Talbot inversion")
     return H
 
 
 def bias(spec: Spectrum, N, P, t, *, n: int = 20) -> np.ndarray:
-    """Loss of the predictor averaged over A and data: ``B(t) = sum_k lambda_k w_k^2 H_k(t)^2`` (paper Eq. 19; notes §2.3)."""
+    """Loss of the predictor averaged over A and data: ``B(t) = sum_k lambda_k w_k^2 H_k(t)^2`` (paper Eq. 19; notes §2.3).
+
+    Inputs as for :func:`losses` (ValueError otherwise); B >= 0 by construction.
+    """
     H = mode_transfer(spec, N, P, t, n=n)
     return (H ** 2 * (spec.mult * spec.c)).sum(1)
 
 
 def ensemble_loss(spec: Spectrum, N, E, t, *, n: int = 20) -> np.ndarray:
-    """Ensemble of E members with independent A at P = infinity: ``L_E = B + (L - B)/E`` (notes §2.4)."""
-    if not (isinstance(E, (int, np.integer)) and E >= 1):
-        raise ValueError(f"E must be an integer >= 1, got {E!r}")
+    """Ensemble of E members with independent A at P = infinity: ``L_E = B + (L - B)/E`` (notes §2.4).
+
+    ``E`` an integer >= 1; the other inputs as for :func:`loss_online` (ValueError otherwise).
+    """
+    spec, N, _, t, n = _theory_args(spec, N, np.inf, t, n)
+    E = integer("E", E, 1)
     L = loss_online(spec, N, t, n=n)
     B = bias(spec, N, np.inf, t, n=n)
-    return B + (L - B) / E
+    return _checks.clip_losses("ensemble_loss", B + (L - B) / E, spec.L0 * _checks.talbot_floor(n))
 
 
 def _pair_C0(spec, N, P, kap, z):
@@ -408,10 +480,12 @@ def losses(spec: Spectrum, N, P, t, *, n: int = 20):
 
     Two-dimensional fixed-Talbot inversion of the two-frequency 2x2 system:
     ``L = Linv_z Linv_z' [C_0](t, t)``, ``Lhat = P Linv Linv [C_1](t, t)``.  At P = infinity the
-    train loss equals the test loss.
+    train loss equals the test loss.  Inputs: N, P real >= 1 or np.inf (<= M), ``t`` a 1-D array of
+    finite times in [1e-10, 1e15], ``n`` an integer in [6, 24]; ValueError otherwise.  The absolute
+    accuracy is about ``L(0) (10^{-0.6 n} + 1e-15 e^{0.8 n})``: negative values within it are
+    returned as 0, larger negatives (and NaN) raise ConvergenceError.
     """
-    t = _check_times(t)
-    N, P = _check_NP(spec, N, P)
+    spec, N, P, t, n = _theory_args(spec, N, P, t, n)
     s, w = talbot_nodes(n)
     kap_up = _kappa_path(spec, N, P, t, n)
     sf = np.concatenate([s, np.conj(s)])
@@ -427,28 +501,39 @@ def losses(spec: Spectrum, N, P, t, *, n: int = 20):
             Lh[i] = np.real(ew @ C1P @ ew)
     if math.isinf(P):
         Lh = Lt.copy()
-    if not (np.all(np.isfinite(Lt)) and np.all(np.isfinite(Lh))):
-        raise ConvergenceError("non-finite loss from the two-dimensional Talbot inversion")
-    return Lt, Lh
+    floor = spec.L0 * _checks.talbot_floor(n, dims=2)
+    return _checks.clip_losses("losses (test)", Lt, floor), _checks.clip_losses("losses (train)", Lh, floor)
 
 
 # --------------------------------------------------------------------------- static limits
 def static_model_limit(spec: Spectrum, N) -> float:
-    """t -> inf, P = inf: ``L_inf(N) = sum_k lambda_k w_k^2 kappa_N / (kappa_N + lambda_k)``, df(kappa_N) = N (notes §2.4)."""
-    N = _check_size(N, "N", allow_inf=False)
-    _check_NP(spec, N, np.inf)
+    """t -> inf, P = inf: ``L_inf(N) = sum_k lambda_k w_k^2 kappa_N / (kappa_N + lambda_k)``, df(kappa_N) = N (notes §2.4).
+
+    ``N`` a finite real >= 1, <= M (ValueError otherwise); 0 at N = M (finite M).
+    """
+    spec = _checks.spectrum(spec)
+    N = _checks.size("N", N, spec, allow_inf=False)
     k = kappa_static(spec, N)
     return float(np.sum(spec.mult * spec.c * k / (k + spec.lam)))
 
 
 def static_data_limit(spec: Spectrum, P) -> float:
-    """t -> inf, N = inf (ridgeless): ``kappa_P^2 sum lambda w^2/(lambda+kappa_P)^2 / (1 - (1/P) sum lambda^2/(lambda+kappa_P)^2)`` (notes §2.4)."""
-    P = _check_size(P, "P", allow_inf=False)
-    _check_NP(spec, np.inf, P)
+    """t -> inf, N = inf (ridgeless): ``kappa_P^2 sum lambda w^2/(lambda+kappa_P)^2 / (1 - (1/P) sum lambda^2/(lambda+kappa_P)^2)`` (notes §2.4).
+
+    ``P`` a finite real >= 1, <= M (ValueError otherwise).  At P = M (finite M) the limit is 0: the
+    numerator and the denominator both vanish linearly in kappa_P, and the formula is evaluated in the
+    cancellation-free form ``kappa_P P sum lambda w^2/(lambda+kappa_P)^2 / sum lambda/(lambda+kappa_P)^2``.
+    """
+    spec = _checks.spectrum(spec)
+    P = _checks.size("P", P, spec, allow_inf=False)
     k = kappa_static(spec, P)
-    num = k ** 2 * np.sum(spec.mult * spec.c / (spec.lam + k) ** 2)
-    den = 1 - np.sum(spec.mult * spec.lam ** 2 / (spec.lam + k) ** 2) / P
-    return float(num / den)
+    if k == 0.0:
+        return 0.0       # P >= M (finite M): P noiseless samples determine w* exactly
+    # with df(k) = P the denominator is 1 - (1/P) sum lam^2/(lam+k)^2 = (k/P) sum lam/(lam+k)^2:
+    # no cancellation near P = M (where both vanish)
+    num = k * np.sum(spec.mult * spec.c / (spec.lam + k) ** 2)
+    den = np.sum(spec.mult * spec.lam / (spec.lam + k) ** 2) / P
+    return float(_checks.clip_losses("static_data_limit", num / den, 0.0))
 
 
 # --------------------------------------------------------------------------- early-time 1/N correction
@@ -489,93 +574,17 @@ def first_order_width_correction(spec: Spectrum, t, *, method: str = "numba") ->
 
     ``L1(t) = sum_k lambda_k^2 w_k^2 sum_l lambda_l g(lambda_k, lambda_l; 2t)``,
     ``g(l, m; tau) = [e^{-m tau} - e^{-l tau} - (l - m) tau e^{-l tau}] / (l - m)^2``.
+    ``t`` a 1-D array of finite times in [1e-10, 1e15], ``method`` 'numba' or 'numpy' (ValueError otherwise).
     """
-    t = _check_times(t)
+    spec = _checks.spectrum(spec)
+    t = _checks.times(t)
+    method = choice("method", method, ("numba", "numpy"))
     out = np.empty(t.size)
     for i, tt in enumerate(t):
         tau = 2 * tt
         if method == "numba":
-            out[i] = _first_order_kernel(spec.lam, spec.c, spec.mult, tau)
-        elif method == "numpy":
+            out[i] = _first_order_kernel(lam=spec.lam, c=spec.c, mult=spec.mult, tau=tau)
+        else:
             G = _g_numpy(spec.lam[:, None], spec.lam[None, :], tau)
             out[i] = np.sum((spec.mult * spec.lam * spec.c)[:, None] * G * (spec.mult * spec.lam)[None, :])
-        else:
-            raise ValueError(f"method must be 'numba' or 'numpy', got {method!r}")
-    return out
-
-
-# --------------------------------------------------------------------------- compute frontier
-@dataclass(frozen=True)
-class Frontier:
-    """Compute-optimal frontier at P = inf, C = N t: ``L*(C) = min_N L(N, C/N)``.
-
-    ``interior`` marks compute values whose optimum lies strictly inside the N range (only those
-    are meaningful for exponent fits).
-    """
-
-    C: np.ndarray
-    L: np.ndarray
-    N: np.ndarray
-    t: np.ndarray
-    interior: np.ndarray
-
-
-def compute_frontier(spec: Spectrum, Ns, t, C, *, n: int = 20, Lgrid=None) -> Frontier:
-    """Compute-optimal frontier from the loss surface L(N, t) at P = inf (notes 02 §2.6).
-
-    The loss is evaluated on the widths ``Ns`` (any positive reals, continuous N) and times ``t``;
-    at each compute C the curve log L(N, C/N) is interpolated in log t (cubic) and then in log N
-    (cubic spline) and minimised on a fine log-N grid, so N* varies continuously.
-    ``Lgrid`` (len(Ns) x len(t)) may be passed to reuse loss curves already computed.
-    """
-    Ns = np.asarray(Ns, float)
-    t = _check_times(t)
-    C = _check_times(C, "C")
-    if Ns.ndim != 1 or Ns.size < 4 or np.any(~np.isfinite(Ns)) or np.any(Ns <= 0) or np.any(np.diff(Ns) <= 0):
-        raise ValueError("Ns must be >= 4 increasing finite widths > 0")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError("t must be increasing")
-    if Lgrid is None:
-        Lgrid = np.array([loss_online(spec, N, t, n=n) for N in Ns])
-    Lgrid = np.asarray(Lgrid, float)
-    if Lgrid.shape != (Ns.size, t.size) or np.any(~(Lgrid > 0)):
-        raise ValueError("Lgrid must have shape (len(Ns), len(t)) with positive losses")
-    lt, lN = np.log(t), np.log(Ns)
-    splines = [CubicSpline(lt, np.log(Lrow)) for Lrow in Lgrid]
-    fine = np.linspace(lN[0], lN[-1], 2000)
-    Ls, Nst, inter = np.empty(C.size), np.empty(C.size), np.zeros(C.size, bool)
-    for i, cc in enumerate(C):
-        ltn = np.log(cc) - lN
-        ok = (ltn >= lt[0]) & (ltn <= lt[-1])
-        if ok.sum() < 4:
-            Ls[i] = Nst[i] = np.nan
-            continue
-        vals = np.array([splines[j](ltn[j]) for j in np.flatnonzero(ok)])
-        sp = CubicSpline(lN[ok], vals)
-        f = fine[(fine >= lN[ok][0]) & (fine <= lN[ok][-1])]
-        y = sp(f)
-        j = int(np.argmin(y))
-        Ls[i], Nst[i] = math.exp(y[j]), math.exp(f[j])
-        # interior: optimum away from the ends of the usable N range (and of the full N range)
-        inter[i] = (0 < j < f.size - 1) and f[j] > lN[ok][1] and f[j] < lN[ok][-2]
-    return Frontier(C=C, L=Ls, N=Nst, t=C / Nst, interior=inter)
-
-
-# --------------------------------------------------------------------------- exponent table
-def predicted_exponents(a: float, b: float) -> dict:
-    """Asymptotic exponents of the model (notes 02 §2.6), as positive numbers (L ~ x^-exponent).
-
-    time: (a-1)/b; data: min(a-1, 2b); model: min(a-1, b) (our derivation; the secondary summary
-    says min(a-1, 2b)); compute-optimal with r_t = (a-1)/b, r_N = model exponent:
-    N* ~ C^{r_t/(r_t+r_N)}, t* ~ C^{r_N/(r_t+r_N)}, L* ~ C^{-r_t r_N/(r_t+r_N)}.
-    """
-    if not a > 1:
-        raise ValueError(f"a must be > 1, got {a!r}")
-    if not b > 0:
-        raise ValueError(f"b must be > 0, got {b!r}")
-    rt = (a - 1) / b
-    rN = min(a - 1, b)
-    rN_summary = min(a - 1, 2 * b)
-    return dict(time=rt, data=min(a - 1, 2 * b), model=rN, model_summary=rN_summary,
-                compute=rt * rN / (rt + rN), N_star=rt / (rt + rN), t_star=rN / (rt + rN),
-                compute_summary=rt * rN_summary / (rt + rN_summary))
+    return _validation.finite_result("first_order_width_correction", out)
