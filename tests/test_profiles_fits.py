@@ -51,3 +51,35 @@ def test_local_slope_of_power_law():
     xm, s = local_slope(x, x ** -1.5)
     np.testing.assert_allclose(s, -1.5, atol=1e-12)
     assert np.all((xm > x[:-1]) & (xm < x[1:]))
+
+
+def test_window_drift_zero_for_exact_power_law_and_signed_for_curved():
+    from scalinglaws.fits import window_drift
+    x = np.arange(1, 2001, dtype=float)
+    assert abs(window_drift(x, 3.0 * x ** -1.3, 10, 1000)) < 1e-12
+    # y = x^-1 (1 + 50/x): the local exponent 1 + 50/(x + 50) falls with x -> drift < 0, and its size
+    # is half the difference of the exact mean local exponents of the two halves (loose check, 20 %)
+    y = x ** -1.0 * (1 + 50 / x)
+    d = window_drift(x, y, 10, 1000)
+    lo = fit_power_law(x, y, 10, 100).exponent
+    hi = fit_power_law(x, y, 100, 1000).exponent
+    assert d < 0 and abs(d - 0.5 * (hi - lo)) < 1e-12
+    # the local slope -d log y/d log x = 1 + 50/(x+50): at the halves' geometric centres
+    p_lo, p_hi = 1 + 50 / (np.sqrt(1000) + 50), 1 + 50 / (np.sqrt(1e5) + 50)
+    assert abs(d - 0.5 * (p_hi - p_lo)) < 0.2 * abs(0.5 * (p_hi - p_lo))
+    with pytest.raises(ValueError, match="`x_min`"):
+        window_drift(x, y, 100, 10)
+
+
+def test_ratio_with_uncertainty_matches_monte_carlo():
+    from scalinglaws.fits import ratio_with_uncertainty
+    r, dr = ratio_with_uncertainty(0.4, 0.02, 1.3, 0.05)
+    assert r == 0.4 / 1.3
+    rng = np.random.default_rng(1)
+    a = 0.4 + 0.02 * rng.standard_normal(400_000)
+    b = 1.3 + 0.05 * rng.standard_normal(400_000)
+    # small relative errors: first-order propagation within 3 % of the sampled spread
+    assert abs(dr / np.std(a / b) - 1) < 0.03
+    assert ratio_with_uncertainty(0.4, -0.02, 1.3, -0.05) == (r, dr)
+    with pytest.raises(ValueError, match="`b`"):
+        ratio_with_uncertainty(0.4, 0.02, 0.0, 0.05)

@@ -6,13 +6,14 @@ fit, so every quoted exponent says where it was measured.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._validation import array, integer, real
 
-__all__ = ["PowerLawFit", "fit_power_law", "local_slope"]
+__all__ = ["PowerLawFit", "fit_power_law", "local_slope", "window_drift", "ratio_with_uncertainty"]
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,36 @@ def local_slope(x, y):
         raise ValueError("`y` must be positive (a log-log slope)")
     lx, ly = np.log(x), np.log(y)
     return np.exp(0.5 * (lx[1:] + lx[:-1])), np.diff(ly) / np.diff(lx)
+
+
+def window_drift(x, y, x_min: float, x_max: float, min_points: int = 3) -> float:
+    """How far an exponent fitted on ``[x_min, x_max]`` is from being one number: half the
+    difference ``(p_upper - p_lower)/2`` of the exponents fitted on the lower and upper halves of
+    the window (split at the geometric midpoint ``sqrt(x_min x_max)``).
+
+    Zero for an exact power law; for an approximate one (a real spectrum) it is the systematic
+    uncertainty to quote with :func:`fit_power_law`'s exponent: the fitted exponent moves by about
+    this much when the window is moved by half its (log) width.  Signed: positive when the decay
+    steepens with ``x``.  Same input rules as :func:`fit_power_law`; each half needs ``min_points``.
+    """
+    x, y = _xy(x, y)
+    x_min = real("x_min", x_min, 0.0, lo_open=True)
+    x_max = real("x_max", x_max, 0.0, lo_open=True)
+    if not x_min < x_max:
+        raise ValueError(f"the fit window must satisfy 0 < `x_min` < `x_max`, got [{x_min}, {x_max}]")
+    mid = math.sqrt(x_min * x_max)
+    lower = fit_power_law(x, y, x_min, mid, min_points)
+    upper = fit_power_law(x, y, mid, x_max, min_points)
+    return 0.5 * (upper.exponent - lower.exponent)
+
+
+def ratio_with_uncertainty(a: float, da: float, b: float, db: float) -> tuple[float, float]:
+    """``(a/b, |a/b| sqrt((da/a)^2 + (db/b)^2))``: a ratio of two exponents (e.g. ``xi = kappa/nu``)
+    and its uncertainty from theirs, first-order propagation of independent errors.  ``a, b``
+    finite and non-zero; ``da, db`` finite (signs ignored)."""
+    a, b = real("a", a), real("b", b)
+    da, db = abs(real("da", da)), abs(real("db", db))
+    if a == 0 or b == 0:
+        raise ValueError(f"`a` and `b` must be non-zero, got a = {a}, b = {b}")
+    r = a / b
+    return r, abs(r) * math.hypot(da / a, db / b)
