@@ -205,7 +205,7 @@ def test_simulate_seeds_bad_inputs():
         dl.simulate_seeds(dl.simulate_dln, 2, 2, 1.0, 1.0, 0.1, 5, seed0=-1, D=20)
     with pytest.raises(ValueError, match="`seed0`"):
         dl.simulate_seeds(dl.simulate_dln, 2, 2, 1.0, 1.0, 0.1, 5, seed=3, D=20)
-    with pytest.raises(ValueError, match="executor must be"):
+    with pytest.raises(ValueError, match="executor`? must be"):
         dl.simulate_seeds(dl.simulate_dln, 2, 2, 1.0, 1.0, 0.1, 5, executor="threads", D=20)
 
 

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import integer, nonnegative, positive
+from .._validation import choice, flag, integer, nonnegative, positive
 from ..compare import DIVERGENCE_FACTOR
+from ._checks import noise as _noise, memory, weights as _weights
 from ._causal import _causal_kernel
 from ._powerlaw import _powerlaw_general_kernel
 from ._residual import _res_causal_kernel
@@ -44,8 +45,9 @@ __all__ = ["DMFTResult", "dmft_dln", "dmft_powerlaw", "gamma0_of", "DIVERGENCE_F
 class DMFTResult:
     """Loss curves of one DMFT solve (``t = 0..T-1``; entries after a divergence are ``inf``).
 
-    ``diverged`` is True when the loss exceeded ``DIVERGENCE_FACTOR * L(0)`` (a genuine blow-up:
-    the causal solver has no iteration that could fail to converge); ``t_diverged`` is then the
+    ``diverged`` is True when the loss exceeded ``DIVERGENCE_FACTOR * L(0)`` or overflowed (a
+    genuine blow-up: the causal solver has no iteration that could fail to converge, and the
+    fixed point reports it the same way, see :func:`dmft_dln`); ``t_diverged`` is then the
     first step at which it did.  ``Cg1`` is ``C_g^1`` (the first-layer backward kernel), ``H`` the
     transfer function; both are filled up to ``t_diverged``.
     """
@@ -59,16 +61,21 @@ class DMFTResult:
 
 
 def gamma0_of(parameterization: str, gamma_base: float, nu: float) -> float:
-    """Richness ``gamma0(nu)``: muP keeps ``gamma0 = gamma_base``; NTK uses ``gamma_base/sqrt(nu)`` (§1.2)."""
+    """Richness ``gamma0(nu)``: muP keeps ``gamma0 = gamma_base``; NTK uses ``gamma_base/sqrt(nu)`` (§1.2).
+
+    ``parameterization``: ``"mup"`` or ``"ntk"``; ``gamma_base``: finite real > 0; ``nu``: real > 0,
+    ``np.inf`` allowed in muP only.  Raises ``ValueError`` otherwise."""
+    parameterization = choice("parameterization", parameterization, ("mup", "ntk"))
     g = positive("gamma_base", gamma_base)
     nu = positive("nu", nu, allow_inf=True)
     if parameterization == "mup":
         return g
-    if parameterization == "ntk":
-        if nu == math.inf:
-            raise ValueError("`nu` must be finite for the NTK parameterisation (gamma0 -> 0)")
-        return g / math.sqrt(nu)
-    raise ValueError(f"`parameterization` must be 'mup' or 'ntk', got {parameterization!r}")
+    if nu == math.inf:
+        raise ValueError("`nu` must be finite for the NTK parameterisation (gamma0 -> 0)")
+    out = g / math.sqrt(nu)
+    if not out > 0:
+        raise ValueError(f"`gamma_base`/sqrt(`nu`) underflows to 0 (gamma_base = {g!r}, nu = {nu!r})")
+    return out
 
 
 def _mode(alpha, alpha_B):
@@ -89,24 +96,46 @@ def dmft_dln(L, nu, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0.0, par
     ----------
     L : depth (hidden layers; residual: number of residual blocks), integer >= 1.
     nu : width ratio N/D > 0 (``np.inf`` allowed in muP: infinite width, A^0 = 0, no v^0 noise).
-    gamma0 : richness; in ``parameterization="ntk"`` this is gamma_tilde and ``gamma0 = gamma_tilde/sqrt(nu)``.
-    eta0 : LR in muP units (raw LR ``eta0 gamma0^2 N``); > 0.
-    T : number of steps (losses at t = 0..T-1).
-    alpha : data ratio P/D for full-batch GD; ``alpha_B``: batch ratio for online SGD; neither = population GD.
-    sigma : label-noise std (>= 0).  centred: train ``f - f_0`` (§2.3).
-    residual : residual net with branch scale ``branch`` (default ``beta0/sqrt(L)``, §1.4).
-    method : ``"causal"`` (numba single pass, §2.7b) or ``"fixed_point"`` (NumPy growing window, §2.7a,
-        non-residual only, raises :class:`DMFTConvergenceError` if unconverged).
+    gamma0 : richness > 0; in ``parameterization="ntk"`` this is gamma_tilde and ``gamma0 = gamma_tilde/sqrt(nu)``.
+    eta0 : LR in muP units (raw LR ``eta0 gamma0^2 N``); finite, > 0.
+    T : number of steps (losses at t = 0..T-1), integer >= 1.
+    alpha : data ratio P/D > 0 for full-batch GD; ``alpha_B``: batch ratio > 0 for online SGD; neither =
+        population GD (at most one of them).
+    sigma : label-noise std (finite, >= 0).  centred: train ``f - f_0`` (§2.3), a bool.
+    parameterization : ``"mup"`` or ``"ntk"``.
+    residual : bool, residual net with branch scale ``branch`` (finite, >= 0; default ``beta0/sqrt(L)``
+        with ``beta0`` finite, >= 0; §1.4).  ``branch`` without ``residual=True`` is an error.
+    method : ``"causal"`` (numba single pass, §2.7b) or ``"fixed_point"`` (NumPy growing window of
+        ``window`` >= 1 steps, §2.7a, non-residual only).
 
-    Returns a :class:`DMFTResult`; a loss blow-up past ``DIVERGENCE_FACTOR * L(0)`` sets ``diverged``.
+    Returns a :class:`DMFTResult`.  Divergence is an outcome, not an error: a loss above
+    ``DIVERGENCE_FACTOR * L(0)`` (or overflowing) sets ``diverged`` and ``t_diverged``, and the
+    curves are ``inf`` from ``t_diverged`` on, for both methods (the fixed point also reports a
+    window whose iteration breaks down while its loss is past that threshold as divergence).
+    Raises ``ValueError`` for bad inputs (also when the ``O(L T^2)`` working memory would exceed
+    4 GiB) and :class:`DMFTConvergenceError` if a fixed-point window does not converge at a
+    non-divergent rate.
     """
     L = integer("L", L, 1)
     T = integer("T", T, 1)
     nu = positive("nu", nu, allow_inf=True)
+    gamma0 = positive("gamma0", gamma0)
+    parameterization = choice("parameterization", parameterization, ("mup", "ntk"))
     g = gamma0_of(parameterization, gamma0, nu)
     eta0 = positive("eta0", eta0)
-    sigma = nonnegative("sigma", sigma)
+    sigma = _noise(sigma)
+    centred = flag("centred", centred)
+    residual = flag("residual", residual)
+    method = choice("method", method, ("causal", "fixed_point"))
     mode, alpha_v, alpha_Bv = _mode(alpha, alpha_B)
+    if residual:
+        memory(8.0 * T * T * (4.0 * (L + 1) ** 2 + 2 * (L + 1) + 16), "`T` and `L`", f"a residual DMFT of L = {L}, T = {T}")
+    elif method == "fixed_point":
+        memory(8.0 * T * T * (4 * L + 30), "`T` and `L`", f"a fixed-point DMFT of L = {L}, T = {T}")
+    else:
+        memory(8.0 * T * T * (3 * L + 10), "`T` and `L`", f"a DMFT of L = {L}, T = {T}")
+    if nu != math.inf and not (g * g * nu > 0 and math.isfinite(1.0 / (g * g * nu))):
+        raise ValueError(f"`gamma0` and `nu`: 1/(gamma0^2 nu) must be finite, got gamma0 = {g!r}, nu = {nu!r}")
     inv_g2nu = 0.0 if nu == math.inf else 1.0 / (g * g * nu)
     inv_gnu = 0.0 if nu == math.inf else 1.0 / (g * nu)
     params = dict(L=L, nu=nu, gamma0=g, eta0=eta0, T=T, alpha=alpha, alpha_B=alpha_B, sigma=sigma,
@@ -116,8 +145,10 @@ def dmft_dln(L, nu, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0.0, par
     scalars = dict(mode=mode, centred=bool(centred), inv_g2nu=inv_g2nu, inv_gnu=inv_gnu, gamma0=g, eta0=eta0,
                    alpha=alpha_v, alpha_B=alpha_Bv, sigma2=sigma ** 2)
     if residual:
-        b = beta0 / math.sqrt(L) if branch is None else branch
-        b = positive("branch", b, allow_zero=True)
+        if branch is None:
+            b = nonnegative("beta0", beta0) / math.sqrt(L)
+        else:
+            b = nonnegative("branch", branch)
         params["branch"] = b
         if method != "causal":
             raise ValueError("`method` must be 'causal' for residual networks")
@@ -128,13 +159,7 @@ def dmft_dln(L, nu, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0.0, par
                                               div_factor=DIVERGENCE_FACTOR, **scalars)
     elif method == "fixed_point":
         window = integer("window", window, 1)
-        te, tr, Cg1, H = _fixed_point_numpy(L=L, T=T, window=window, **scalars)
-        bad = ~np.isfinite(te) | (te > DIVERGENCE_FACTOR * te[0])
-        tdiv = int(np.argmax(bad)) if bad.any() else -1
-        if tdiv >= 0:
-            te = te.copy(); tr = tr.copy(); te[tdiv:] = np.inf; tr[tdiv:] = np.inf
-    else:
-        raise ValueError(f"`method` must be 'causal' or 'fixed_point', got {method!r}")
+        te, tr, tdiv, Cg1, H = _fixed_point_numpy(L=L, T=T, window=window, **scalars)
     return DMFTResult(test=te, train=tr, diverged=tdiv >= 0, t_diverged=(tdiv if tdiv >= 0 else None),
                       Cg1=Cg1, H=H, params=params)
 
@@ -162,6 +187,13 @@ def dmft_powerlaw(L, gamma0, eta0, T, lam, b2, *, N=math.inf, batch=None, sigma=
 
     ``method``: ``"auto"`` (fast ``x_k`` path when ``N = inf`` and ``batch = None`` and no weights),
     ``"modes"`` (the general per-mode kernel, always).
+
+    Inputs: ``L``, ``T`` integers >= 1; ``gamma0``, ``eta0`` finite reals > 0; ``N`` real > 0 or
+    ``np.inf``; ``batch`` ``None`` or an integer >= 1; ``sigma`` finite, >= 0; ``lam``, ``b2``,
+    ``weights`` as :func:`check_spectrum` (``weights`` finite, > 0, default 1).  Raises
+    ``ValueError`` otherwise (also past 4 GiB of working memory).  Divergence (loss above
+    ``DIVERGENCE_FACTOR * L(0)``) is flagged in the result (``diverged``, ``t_diverged``), as in
+    :func:`dmft_dln`.
     """
     L = integer("L", L, 1)
     T = integer("T", T, 1)
@@ -169,15 +201,16 @@ def dmft_powerlaw(L, gamma0, eta0, T, lam, b2, *, N=math.inf, batch=None, sigma=
     eta0 = positive("eta0", eta0)
     N = positive("N", N, allow_inf=True)
     invB = 0.0 if batch is None else 1.0 / integer("batch", batch, 1)
-    sigma = nonnegative("sigma", sigma)
+    sigma = _noise(sigma)
     lam, b2 = check_spectrum(lam, b2, 1)
-    w = np.ones(lam.size) if weights is None else np.ascontiguousarray(weights, dtype=float)
-    if w.shape != lam.shape or not np.all(np.isfinite(w) & (w > 0)):
-        raise ValueError("`weights` must be finite, > 0 and of the same length as `lam`")
-    if method not in ("auto", "modes"):
-        raise ValueError(f"`method` must be 'auto' or 'modes', got {method!r}")
+    w = np.ones(lam.size) if weights is None else _weights("weights", weights, lam.size)
+    method = choice("method", method, ("auto", "modes"))
+    if not np.isfinite(np.sum(w * lam * b2)):
+        raise ValueError("`lam`, `b2` and `weights` must give a finite L(0) = sum w lambda b^2")
     params = dict(L=L, gamma0=g, eta0=eta0, T=T, K=lam.size, N=N, batch=batch, sigma=sigma)
     if method == "auto" and N == math.inf and batch is None and weights is None:
+        memory(8.0 * (T * T * (3 * L + 10) + T * lam.size), "`T`, `L` and `lam`",
+               f"a DMFT of L = {L}, T = {T}, K = {lam.size}")
         te, tr, tdiv, Cg1, H = _causal_kernel(L=L, T=T, mode=POPULATION, centred=False, powerlaw=True,
                                               inv_g2nu=0.0, inv_gnu=0.0, gamma0=g, eta0=eta0, alpha=1.0,
                                               alpha_B=1.0, sigma2=0.0, lam=lam, wce=lam ** 2 * b2, wL=lam * b2,
@@ -186,8 +219,11 @@ def dmft_powerlaw(L, gamma0, eta0, T, lam, b2, *, N=math.inf, batch=None, sigma=
         tr = te.copy()
     else:
         if T * T * lam.size > 2.5e8:
-            raise ValueError(f"T^2 K = {T * T * lam.size:.3g} > 2.5e8 (memory): bin the modes "
+            raise ValueError(f"`T` and `lam`: T^2 K = {T * T * lam.size:.3g} > 2.5e8 (memory): bin the modes "
                              "(binned_powerlaw_spectrum) or shorten T")
+        memory(8.0 * (T * T * (6 * L + 6) + 3 * T * lam.size), "`T` and `L`", f"a DMFT of L = {L}, T = {T}")
+        if N != math.inf and not (g * g * N > 0 and math.isfinite(1.0 / (g * g * N))):
+            raise ValueError(f"`gamma0` and `N`: 1/(gamma0^2 N) must be finite, got gamma0 = {g!r}, N = {N!r}")
         cxi = 0.0 if N == math.inf else 1.0 / (g * g * N)
         cA = 0.0 if N == math.inf else 1.0 / (g * N)
         te, tdiv, Cg1, H = _powerlaw_general_kernel(L=L, T=T, gamma0=g, eta0=eta0, lam=lam, b2=b2, w=w, cxi=cxi,

@@ -13,11 +13,15 @@ from functools import partial
 
 import numpy as np
 
+from .._validation import array, flag
+
 __all__ = ["SweepResult", "refine_argmin", "lr_sweep"]
 
 
 @dataclass
 class SweepResult:
+    """One learning-rate sweep: the rates ``etas``, the metric per rate (``inf`` = diverged), the
+    refined optimum ``eta_star``, the grid argmin ``eta_grid`` and whether it is on the grid's edge."""
     etas: np.ndarray
     values: np.ndarray      # metric per eta (inf = diverged)
     eta_star: float         # refined optimum
@@ -28,16 +32,17 @@ class SweepResult:
 def refine_argmin(etas, values):
     """Refined argmin of ``values`` over a log-spaced ``etas`` grid: parabola vertex in ``log eta``
     through the grid argmin and its neighbours, clipped to the neighbours' interval.
-    Returns ``(eta_star, eta_grid, at_edge)``; raises ``ValueError`` if every value is non-finite."""
-    etas = np.asarray(etas, dtype=float)
-    v = np.asarray(values, dtype=float)
-    if etas.ndim != 1 or etas.shape != v.shape or etas.size < 3:
-        raise ValueError("`etas` and `values` must be 1-D arrays of equal length >= 3")
-    if np.any(etas <= 0) or np.any(np.diff(etas) <= 0):
-        raise ValueError("`etas` must be positive and strictly increasing")
+    ``etas``: 1-D, finite, > 0, strictly increasing, length >= 3; ``values``: 1-D of the same length,
+    a non-finite entry (``inf`` or ``nan``) marking a diverged point.
+    Returns ``(eta_star, eta_grid, at_edge)``; raises ``ValueError`` on bad inputs or if every value
+    is non-finite."""
+    etas = _etas(etas)
+    v = array("values", values, ndim=1, finite=False, allow_nan=True)
+    if v.shape != etas.shape:
+        raise ValueError(f"`etas` and `values` must be 1-D arrays of equal length >= 3, got {etas.shape} and {v.shape}")
     v = np.where(np.isfinite(v), v, np.inf)
     if not np.isfinite(v).any():
-        raise ValueError("every point of the sweep diverged; no optimum")
+        raise ValueError("`values`: every point of the sweep diverged (no finite value); no optimum")
     i = int(np.argmin(v))
     if i == 0 or i == v.size - 1 or not (np.isfinite(v[i - 1]) and np.isfinite(v[i + 1])):
         return float(etas[i]), float(etas[i]), i in (0, v.size - 1)
@@ -48,6 +53,15 @@ def refine_argmin(etas, values):
         return float(etas[i]), float(etas[i]), False
     xs = float(np.clip(-c[1] / (2 * c[0]), x[0], x[2]))
     return float(np.exp(xs)), float(etas[i]), False
+
+
+def _etas(etas, name="etas"):
+    a = array(name, etas, ndim=1, min_size=0)
+    if a.size < 3:
+        raise ValueError(f"`{name}` must be a 1-D array of length >= 3, got shape {a.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(a > 0) and np.all(np.diff(a) > 0)):
+        raise ValueError(f"`{name}` must be finite, > 0 and strictly increasing, got {a!r}")
+    return a
 
 
 def _final_loss(loss_fn, eta):
@@ -68,16 +82,19 @@ def lr_sweep(loss_fn, etas, metric=None, *, executor="auto", progress=True, desc
     ``concurrent.futures``-style executor; ``loss_fn`` may be a lambda or a notebook closure
     (shipped with cloudpickle).  ``metric`` runs in the calling process.  The results do not
     depend on the executor.  ``progress`` shows a progress bar labelled ``desc``
-    (default ``"lr_sweep"``)."""
+    (default ``"lr_sweep"``).
+
+    ``etas``: 1-D, finite, > 0, strictly increasing, length >= 3; ``progress`` a bool; ``desc``
+    ``None`` or a string.  Raises ``ValueError`` on bad inputs and if every rate diverged (no
+    optimum: ``loss_fn`` returned no finite positive loss)."""
     if not callable(loss_fn):
         raise ValueError(f"`loss_fn` must be callable, got {loss_fn!r}")
     if metric is not None and not callable(metric):
         raise ValueError(f"`metric` must be callable or None, got {metric!r}")
-    etas = np.asarray(etas, dtype=float)
-    if etas.ndim != 1 or etas.size < 3:
-        raise ValueError(f"`etas` must be a 1-D array of length >= 3, got shape {etas.shape}")
-    if not np.all(np.isfinite(etas)) or np.any(etas <= 0) or np.any(np.diff(etas) <= 0):
-        raise ValueError("`etas` must be finite, positive and strictly increasing")
+    etas = _etas(etas)
+    progress = flag("progress", progress)
+    if desc is not None and not isinstance(desc, str):
+        raise ValueError(f"`desc` must be a string or None, got {desc!r}")
     from ..sweep import grid, sweep
     losses = sweep(partial(_final_loss, loss_fn), grid(eta=[float(e) for e in etas]), executor=executor,
                    progress=progress, desc=desc or "lr_sweep")
@@ -87,5 +104,7 @@ def lr_sweep(loss_fn, etas, metric=None, *, executor="auto", progress=True, desc
             vals[k] = np.inf
         else:
             vals[k] = np.log10(L) if metric is None else metric(L)
+    if not np.isfinite(vals).any():
+        raise ValueError("`loss_fn`: every point of the sweep diverged (no finite positive loss); no optimum")
     es, eg, edge = refine_argmin(etas, vals)
     return SweepResult(etas, vals, es, eg, edge)

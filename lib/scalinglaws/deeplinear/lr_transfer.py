@@ -9,12 +9,14 @@ over (par, width, eta), so it parallelises under ``reproduce --processes N / --s
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._validation import array, positive
 from ..compare import max_log10_deviation
-from .lr_sweep import SweepResult, lr_sweep
+from .lr_sweep import SweepResult, _etas, lr_sweep
 
 __all__ = ["TransferStudy", "transfer_study"]
 
@@ -51,6 +53,18 @@ class TransferStudy:
         return out
 
 
+def _widths(name, widths):
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__") or len(widths) == 0:
+        raise ValueError(f"`{name}` must be a non-empty list of widths (finite reals > 0), got {widths!r}")
+    out = []
+    for x in widths:
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            raise ValueError(f"`{name}` must be a non-empty list of widths (finite reals > 0), got {widths!r}")
+        positive(name, x)
+        out.append(x)
+    return out
+
+
 def transfer_study(theory_loss, etas, widths, *, sim_point=None, eta_sim=None, sim_widths=(), pars=("ntk", "mup"),
                    width_label="width") -> TransferStudy:
     """Run the theory sweeps for every (par, width) and, if ``sim_point`` is given, the simulated
@@ -58,13 +72,30 @@ def transfer_study(theory_loss, etas, widths, *, sim_point=None, eta_sim=None, s
 
     ``theory_loss(par, width, eta)`` returns the final loss (``lr_sweep``'s metric is ``log10``);
     ``sim_point(par, width, eta)`` returns ``(log10 L, SE)``.  ``width_label`` names the width in
-    the progress bars only."""
+    the progress bars only.
+
+    ``etas``: as :func:`lr_sweep`; ``widths``, ``sim_widths``: lists of finite reals > 0 (``widths``
+    non-empty); ``pars``: a non-empty tuple of strings; ``eta_sim``: 1-D, finite, > 0, strictly
+    increasing; ``width_label``: a string.  Raises ``ValueError`` otherwise."""
     from ..sweep import grid, sweep
     if not callable(theory_loss):
         raise ValueError(f"`theory_loss` must be callable, got {theory_loss!r}")
-    if sim_point is not None and (not callable(sim_point) or eta_sim is None or len(sim_widths) == 0):
-        raise ValueError("a simulation needs a callable `sim_point`, the rates `eta_sim` and at least one of `sim_widths`")
-    etas = np.asarray(etas, dtype=float)
+    etas = _etas(etas)
+    widths = _widths("widths", widths)
+    if isinstance(pars, str) or not isinstance(pars, (tuple, list)) or len(pars) == 0 \
+            or not all(isinstance(p, str) for p in pars):
+        raise ValueError(f"`pars` must be a non-empty tuple of parameterisation names (strings), got {pars!r}")
+    if not isinstance(width_label, str):
+        raise ValueError(f"`width_label` must be a string, got {width_label!r}")
+    if sim_point is not None:
+        if not callable(sim_point):
+            raise ValueError(f"`sim_point` must be callable, got {sim_point!r}")
+        if eta_sim is None:
+            raise ValueError("a simulation (`sim_point`) needs the rates `eta_sim`")
+        eta_sim = array("eta_sim", eta_sim, ndim=1, lo=0.0, lo_open=True, increasing=True)
+        sim_widths = _widths("sim_widths", sim_widths)
+    elif eta_sim is not None:
+        eta_sim = array("eta_sim", eta_sim, ndim=1, lo=0.0, lo_open=True, increasing=True)
     sweeps: dict[tuple, SweepResult] = {}
     for par in pars:
         for w in widths:

@@ -26,8 +26,9 @@ from functools import partial
 import numpy as np
 from scipy.linalg.blas import dger as _dger
 
-from .._validation import integer, nonnegative, positive
+from .._validation import array, choice, finite_result, flag, integer, nonnegative, positive
 from ..compare import DIVERGENCE_FACTOR, SimResult
+from ._checks import noise as _noise, integer_product, layers, memory, scale, seed as _seed, tensor
 from .data import check_spectrum
 from .dmft import gamma0_of
 
@@ -72,7 +73,32 @@ def _ger(W, alpha, u, v):
 
 def rank_one_step(W0, Ws, w, e, eta0, gamma0, residual=False, b=1.0, scale0=None):
     """One in-place GD step from the direction ``e`` (notes §1.3); ``scale0 = 1/sqrt(D)`` by default
-    (``1`` for trace-normalised power-law data).  Returns ``g^1`` (before the update)."""
+    (``1`` for trace-normalised power-law data).  Returns ``g^1`` (before the update).
+
+    ``W0`` (N, D), ``Ws`` (a list of (N, N)) and ``w`` (N,) are finite float64 arrays, updated in
+    place; ``e`` (D,) finite; ``eta0``, ``gamma0`` finite reals > 0; ``residual`` a bool; ``b``
+    (branch scale) a finite real >= 0; ``scale0`` ``None`` or a finite real > 0.  Raises
+    ``ValueError`` otherwise, and ``FloatingPointError`` (weights left updated) if the step
+    overflowed."""
+    W0 = tensor("W0", W0, (None, None))
+    N, D = W0.shape
+    Ws = layers("Ws", Ws, N)
+    w = tensor("w", w, (N,))
+    e = array("e", e, shape=(D,))
+    eta0 = positive("eta0", eta0)
+    gamma0 = positive("gamma0", gamma0)
+    residual = flag("residual", residual)
+    b = scale("b", b)
+    scale0 = None if scale0 is None else positive("scale0", scale0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        g1 = _rank_one_step(W0, Ws, w, e, eta0, gamma0, residual, b, scale0)
+    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(W0)) and all(np.all(np.isfinite(W)) for W in Ws)):
+        raise FloatingPointError("rank_one_step: the update overflowed (eta0 or the weights too large)")
+    return g1
+
+
+def _rank_one_step(W0, Ws, w, e, eta0, gamma0, residual, b, scale0):
+    # the unchecked step (the time loop of the simulators checks its inputs once)
     N, D = W0.shape
     sqN = math.sqrt(N)
     s0 = 1.0 / math.sqrt(D) if scale0 is None else scale0
@@ -92,7 +118,28 @@ def rank_one_step(W0, Ws, w, e, eta0, gamma0, residual=False, b=1.0, scale0=None
 
 
 def loss_half_train(W0, Ws, w, X, y, gamma0, residual=False, b=1.0):
-    """``(1/2) L_hat`` computed by an explicit forward pass of all samples (for gradient checks)."""
+    """``(1/2) L_hat`` computed by an explicit forward pass of all samples (for gradient checks).
+
+    ``W0`` (N, D), ``Ws`` (list of (N, N)), ``w`` (N,), ``X`` (P, D), ``y`` (P,): finite arrays;
+    ``gamma0`` a finite real > 0, ``residual`` a bool, ``b`` a finite real >= 0.  Raises
+    ``ValueError`` otherwise and ``FloatingPointError`` if the loss overflows."""
+    W0 = array("W0", W0, ndim=2)
+    N, D = W0.shape
+    if not isinstance(Ws, (list, tuple)):
+        raise ValueError(f"`Ws` must be a list of (N, N) = ({N}, {N}) arrays, got {type(Ws).__name__}")
+    Ws = [array(f"Ws[{i}]", W, shape=(N, N)) for i, W in enumerate(Ws)]
+    w = array("w", w, shape=(N,))
+    X = array("X", X, shape=(None, D))
+    y = array("y", y, shape=(X.shape[0],))
+    gamma0 = positive("gamma0", gamma0)
+    residual = flag("residual", residual)
+    b = scale("b", b)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = _loss_half_train(W0, Ws, w, X, y, gamma0, residual, b)
+    return float(finite_result("loss_half_train", out, nonnegative_=True))
+
+
+def _loss_half_train(W0, Ws, w, X, y, gamma0, residual, b):
     N, D = W0.shape
     nu = N / D
     H = X @ W0.T / math.sqrt(D)
@@ -108,9 +155,14 @@ def simulate_dln(L, nu, gamma0, eta0, T, *, D, alpha=None, alpha_B=None, sigma=0
     finite-size system whose ``D -> inf`` limit :func:`dmft_dln` solves (same arguments, same
     order, plus the input dimension ``D`` and the ``seed``).  Width ``N = round(nu D)``.
 
+    Inputs as :func:`dmft_dln` (``nu`` finite here), plus ``D`` an integer >= 2 with ``nu D``
+    (the width), ``alpha D`` (samples) and ``alpha_B D`` (batch) integers (never rounded), and
+    ``seed`` an integer >= 0.  Raises ``ValueError`` otherwise (also past 4 GiB of memory).
+
     Returns ``(test, train)`` arrays of length T (loss before update t).  Divergence: the curves
     are ``inf`` from the first step whose loss is non-finite or above ``DIVERGENCE_FACTOR L(0)``.
     """
+    residual = flag("residual", residual)
     if not residual and branch is not None:
         raise ValueError("`branch` is the residual branch scale: give it only with `residual=True`")
     return _simulate(L, nu, gamma0, eta0, T, D=integer("D", D, 2), alpha=alpha, alpha_B=alpha_B, sigma=sigma,
@@ -123,7 +175,10 @@ def simulate_powerlaw(L, gamma0, eta0, T, lam, b2, *, N, batch=None, sigma=0.0, 
     target ``beta*_k = sqrt(b2_k)``: the finite-size system of :func:`dmft_powerlaw` (same arguments,
     same order; here the width ``N`` is a required integer).  Population GD, or online SGD with
     ``batch`` fresh samples per step; ``y = beta*.x + sigma eps`` and the test loss includes
-    ``sigma^2``.  Returns ``(test, train)`` as :func:`simulate_dln`."""
+    ``sigma^2``.  Returns ``(test, train)`` as :func:`simulate_dln` (``inf`` from a diverged step on).
+
+    ``lam``, ``b2``: as :func:`check_spectrum`, at least 2 modes; ``N``: integer >= 2; ``batch``:
+    ``None`` or an integer >= 1; the rest as :func:`simulate_dln`.  Raises ``ValueError`` otherwise."""
     lam, b2 = check_spectrum(lam, b2, 2)
     N = integer("N", N, 2)
     batch = None if batch is None else integer("batch", batch, 1)
@@ -138,9 +193,14 @@ def _simulate(L, nu, gamma0, eta0, T, *, D, alpha, alpha_B, sigma, parameterizat
     L = integer("L", L, 1)
     T = integer("T", T, 1)
     nu = positive("nu", nu)
+    gamma0 = positive("gamma0", gamma0)
+    parameterization = choice("parameterization", parameterization, ("mup", "ntk"))
     g0 = gamma0_of(parameterization, gamma0, nu)
     eta0 = positive("eta0", eta0)
-    sigma = nonnegative("sigma", sigma)
+    sigma = _noise(sigma)
+    centred = flag("centred", centred)
+    residual = flag("residual", residual)
+    seed = _seed(seed)
     if alpha is not None and alpha_B is not None:
         raise ValueError("give at most one of `alpha` (full batch) and `alpha_B` (online SGD)")
     rng = np.random.default_rng(seed)
@@ -151,12 +211,21 @@ def _simulate(L, nu, gamma0, eta0, T, *, D, alpha, alpha_B, sigma, parameterizat
             raise ValueError("power-law simulation supports population GD or online SGD (alpha_B = B), not `alpha`")
     else:
         D = integer("D", D, 2)
-    N = int(round(nu * D)) if width is None else width
+    N = integer_product("nu", nu, D, "the width N = nu D") if width is None else width
     if N < 2:
-        raise ValueError(f"width N = nu D must be >= 2, got nu={nu}, D={D}")
-    b = (beta0 / math.sqrt(L) if branch is None else float(branch)) if residual else 1.0
-    if residual and not (math.isfinite(b) and b >= 0):
-        raise ValueError(f"`branch` must be finite and >= 0, got {branch!r}")
+        raise ValueError(f"`nu`: the width N = nu D must be >= 2, got nu={nu}, D={D}")
+    if residual:
+        b = nonnegative("beta0", beta0) / math.sqrt(L) if branch is None else nonnegative("branch", branch)
+    else:
+        b = 1.0
+    nP = 0 if alpha is None else integer_product("alpha", positive("alpha", alpha), D, "the sample count P = alpha D")
+    nB = 0 if alpha_B is None else (alpha_B if spectrum is not None else
+                                    integer_product("alpha_B", positive("alpha_B", alpha_B), D, "the batch B = alpha_B D"))
+    memory(8.0 * (N * D + (L + 1) * N * N + (nP + nB + 2) * (D + 1) + 2 * T),
+           "`N`, `batch`, `lam` and `T`" if spectrum is not None else "`nu`, `D`, `L`, `alpha`/`alpha_B` and `T`",
+           f"a network of width N = {N}, D = {D}, L = {L}")
+    if not math.isfinite(1.0 / (g0 * nu)):
+        raise ValueError(f"`gamma0` and `nu`: the readout scale 1/(gamma0 nu) must be finite, got gamma0 = {g0!r}, nu = {nu!r}")
     W0, Ws, w = _init(rng, D, N, L, residual)
     sqN = math.sqrt(N)
     if spectrum is not None:
@@ -170,17 +239,33 @@ def _simulate(L, nu, gamma0, eta0, T, *, D, alpha, alpha_B, sigma, parameterizat
         cout = 1.0 / (g0 * nu * math.sqrt(D))
         s0 = 1.0 / math.sqrt(D)
         if alpha is not None:
-            P = int(round(positive("alpha", alpha) * D))
+            P = nP
             if P < 1:
-                raise ValueError(f"P = alpha D must be >= 1, got alpha={alpha}, D={D}")
+                raise ValueError(f"`alpha`: P = alpha D must be >= 1, got alpha={alpha}, D={D}")
             X = rng.standard_normal((P, D))
             y = X @ bstar / math.sqrt(D) + sigma * rng.standard_normal(P)
         elif alpha_B is not None:
-            B = int(round(positive("alpha_B", alpha_B) * D))
+            B = nB
             if B < 1:
-                raise ValueError(f"B = alpha_B D must be >= 1, got alpha_B={alpha_B}, D={D}")
+                raise ValueError(f"`alpha_B`: B = alpha_B D must be >= 1, got alpha_B={alpha_B}, D={D}")
     test = np.full(T, np.inf)
     train = np.full(T, np.inf)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _time_loop(T, test, train, W0=W0, Ws=Ws, w=w, residual=residual, b=b, sqN=sqN, cout=cout, centred=centred,
+                   bstar=bstar, spectrum=spectrum, sigma=sigma, rng=rng, D=D,
+                   lam=lam if spectrum is not None else None, sql=sql if spectrum is not None else None,
+                   B=B if (spectrum is not None or alpha_B is not None) else None,
+                   full=(X, y, P) if (spectrum is None and alpha is not None) else None, eta0=eta0, g0=g0, s0=s0)
+    return test, train
+
+
+def _time_loop(T, test, train, *, W0, Ws, w, residual, b, sqN, cout, centred, bstar, spectrum, sigma, rng, D,
+               lam, sql, B, full, eta0, g0, s0):
+    # one seed's GD steps; fills test/train in place, stops (leaving inf) at the first diverged step
+    alpha = None if full is None else 1.0
+    alpha_B = None if (B is None or spectrum is not None) else B
+    if full is not None:
+        X, y, P = full
     beta0_vec = None
     for t in range(T):
         g1 = _backward(W0, Ws, w, residual, b, sqN)
@@ -215,11 +300,11 @@ def _simulate(L, nu, gamma0, eta0, T, *, D, alpha, alpha_B, sigma, parameterizat
             else:
                 e = d
                 tr = te
-        if not (math.isfinite(te) and math.isfinite(tr)) or (t > 0 and te > DIVERGENCE_FACTOR * test[0]):
+        if not (math.isfinite(te) and math.isfinite(tr)) or (t > 0 and (
+                te > DIVERGENCE_FACTOR * test[0] or tr > DIVERGENCE_FACTOR * max(test[0], train[0]))):
             break
         test[t], train[t] = te, tr
-        rank_one_step(W0, Ws, w, e, eta0, g0, residual=residual, b=b, scale0=s0)
-    return test, train
+        _rank_one_step(W0, Ws, w, e, eta0, g0, residual, b, s0)
 
 
 def _one_seed(simulator, args, kw, seed):
@@ -236,11 +321,17 @@ def simulate_seeds(simulator, n_seeds, *args, seed0=0, executor="auto", **kw):
     unless ``python -m scalinglaws reproduce --processes N / --scheduler ADDRESS`` asked for a
     pool or a Dask cluster, and always serial inside another sweep's worker; ``None``: serial; or
     any ``concurrent.futures``-style executor).  Seed ``seed0 + s`` alone determines run ``s``, so
-    every executor gives bit-identical results."""
+    every executor gives bit-identical results.
+
+    ``n_seeds``: integer in [1, 10^6]; ``seed0``: integer >= 0; ``executor`` as
+    :func:`scalinglaws.sweep.sweep`; the other arguments are checked by ``simulator`` (before any
+    run starts: the first seed's inputs are validated first).  Raises ``ValueError``."""
     from ..sweep import grid, sweep
     if simulator not in (simulate_dln, simulate_powerlaw):
         raise ValueError(f"`simulator` must be simulate_dln or simulate_powerlaw, got {simulator!r}")
     n_seeds = integer("n_seeds", n_seeds, 1)
+    if n_seeds > 10 ** 6:
+        raise ValueError(f"`n_seeds` must be an integer in [1, 10^6], got {n_seeds!r}")
     seed0 = integer("seed0", seed0, 0)
     if "seed" in kw:
         raise ValueError("simulate_seeds takes `seed0` (the first seed), not `seed`")
