@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: env data book test unit bench bench-env clean
+.PHONY: env data book test unit bench bench-env attack clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: $(STAMP) data
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do [ "$$f" = benchmarks/bench_notebooks.py ] || $(BIN)/python $$f || exit 1; done
 	$(BIN)/python benchmarks/bench_notebooks.py fast default
+
+# The bad-input attack (issue 14): counts per module -> benchmarks/results/attack.json (benchmark page).
+attack: $(STAMP) data
+	$(BIN)/python tools/attack_api.py --bench
 
 bench-env:
 	$(PYTHON) -m venv .venv-nt

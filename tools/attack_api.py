@@ -53,6 +53,8 @@ def main(argv=None) -> int:
     ap.add_argument("--mem-gb", type=float, default=6.0)
     ap.add_argument("--json", default=None)
     ap.add_argument("--list", default="unclear,silent,hang")
+    ap.add_argument("--bench", action="store_true",
+                    help="also write benchmarks/results/attack.json (per-module counts, shown on the benchmark page)")
     ap.add_argument("--_worker", type=int, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a._worker is not None:
@@ -100,7 +102,28 @@ def main(argv=None) -> int:
     summary = {"functions": len(fns), "cases": len(cases), **{k: counts.get(k, 0) for k in
                ("clear", "unclear", "silent", "hang")}, "seconds": round(time.time() - t0, 1)}
     print(json.dumps(summary))
-    if a.json:
+    if a.bench:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import common
+        per: dict = {}
+        for i, c in enumerate(cases):
+            mod = c.entry.name.split(".")[0]
+            mod = "book" if mod == "attack" else mod  # ClaimBook methods on fresh books (tests/attack/book.py)
+            row = per.setdefault(mod, {"module": mod, "functions": set(), "cases": 0, "clear": 0, "unclear": 0,
+                                       "silent": 0, "hang": 0})
+            row["functions"].add(c.entry.name)
+            row["cases"] += 1
+            row[results[i]["outcome"]] += 1
+        rows = [{**r, "functions": len(r["functions"])} for r in per.values()]
+        rows.append({"module": "all", **{k: sum(r[k] for r in rows) for k in
+                                           ("functions", "cases", "clear", "unclear", "silent", "hang")}})
+        common.write("attack", "Bad-input attack on the public API (issue 14)", rows, notes=(
+            "tools/attack_api.py: every public function's registry entry (tests/attack/) mutated parameter by "
+            "parameter (NaN, inf, booleans, strings, None, non-integers, empty/NaN/wrong-rank arrays, unknown "
+            "options) plus hand-written out-of-range values and combinations; each case in a watchdog process "
+            f"({a.timeout:g} s, {a.mem_gb:g} GB). clear = an error naming the parameter (or a documented "
+            "divergence flag); unclear = another error or one that does not name it; silent = returned; hang = "
+            "past the limits. tests/test_bad_inputs.py asserts every case is clear."))
         Path(a.json).write_text(json.dumps({"summary": summary, "cases": [
             {"id": c.id, **{k: results[i][k] for k in ("outcome", "detail")}} for i, c in enumerate(cases)]},
             indent=1) + "\n")
