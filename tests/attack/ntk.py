@@ -1,4 +1,11 @@
-"""Bad-input registry of ``scalinglaws.ntk`` (see ``engine``)."""
+"""Bad-input registry of ``scalinglaws.ntk`` (see ``engine``).
+
+Tiny sizes throughout (<= 8 points, lmax <= 12, Mr <= 6, <= 5 GD steps) so that the registry runs
+in seconds once numba has compiled the kernels.  GD divergence of the finite-width network is a
+documented error (``ValueError`` naming ``eta``), not a flag: ``train_gd`` returns a tuple.
+"""
+import math
+
 import numpy as np
 
 from scalinglaws import ntk
@@ -7,7 +14,165 @@ from .engine import Call, Entry
 
 _rng = np.random.default_rng(0)
 X = _rng.standard_normal((6, 3))
+Y = _rng.standard_normal((4, 3))
+x8 = np.linspace(-1.0, 1.0, 8)
+LAM = 1.0 / np.arange(1, 9) ** 2
+C2 = 1.0 / np.arange(1, 9) ** 1.5
+T = np.array([0.0, 1.0, 10.0, 100.0])
+K12 = np.arange(1.0, 13.0)
+V12 = K12 ** -2.0
+TL = np.geomspace(1.0, 1e3, 12)
+LL = TL ** -0.5
+A4 = np.array([[2.0, 0.5, 0.0, 0.1], [0.5, 1.0, 0.2, 0.0], [0.0, 0.2, 0.5, 0.0], [0.1, 0.0, 0.0, 0.3]])
+A_ASYM = A4.copy(); A_ASYM[0, 3] = 1.0
+XD = np.linspace(0.0, 1.0, 6)
+YD = np.where(XD > 0.5, 1.0, 0.0)
+P4 = ntk.init_antisymmetric(4, 1, seed=0)
+P4_NAN = (P4[0].copy(), P4[1].copy(), P4[2].copy()); P4_NAN[0][0, 0] = np.nan
+X2 = _rng.standard_normal((5, 2))
+P6 = ntk.init_antisymmetric(6, 2, seed=1)
+
+_SIZE = [0, -3, 2.5, 10 ** 12]
+_SCALE = [0.0, -1.0, 1e300, "1"]          # sigma_w / sigma_b: finite numbers in (0, 1e100]
+_ACT = [3, -1, 1.0, True, "relu"]
+_PART = ["hidden", 1, None]
+
+
+def _scales(**kw):
+    return {"sigma_w": _SCALE, "sigma_b": _SCALE, **kw}
+
+
+def _indicator(x):
+    return ((x > 0.25) & (x < 0.75)).astype(float)
+
+
+def _nan_target(x):
+    return np.full_like(x, np.nan)
+
+
+def _short_target(x):
+    return np.ones(3)
+
 
 ENTRIES = [
-    Entry(ntk.ntk_gram, (X,), dict(m=1)),
+    # --- kernels
+    Entry(ntk.ntk_gram, (X,), dict(m=1), bad=_scales(
+        X=[np.ones((3, 0)), np.ones(4), np.full((2, 2), 1e200), [[1.0, "a"]]], m=_ACT, part=_PART,
+        method=["python", 1]),
+          extra=[Call("Y-dim-mismatch", (X, np.ones((2, 2))), names=("Y",)),
+                 Call("Y-nan", (X, np.full((2, 3), np.nan)), names=("Y",)),
+                 Call("Y-empty", (X, np.ones((0, 3))), names=("Y",)),
+                 Call("m0-full", (X,), dict(m=0, part="full"), names=("part",)),
+                 Call("huge-gram", (np.ones((40000, 1)),), names=("X",))]),
+    Entry(ntk.ntk_gram, (X, Y), dict(m=2, part="input", method="numpy"), bad={"Y": [np.ones((4, 2)), np.ones(3)]}),
+    Entry(ntk.ntk_1d, (x8,), dict(m=1, part="full"), bad=_scales(
+        x=[np.ones((2, 2)), np.array([1e200, 1.0]), [1.0, "a"]], m=_ACT, part=_PART),
+          extra=[Call("y-nan", (x8, np.array([0.0, np.nan])), names=("y",)),
+                 Call("y-2d", (x8, np.ones((2, 2))), names=("y",)),
+                 Call("y-empty", (x8, np.zeros(0)), names=("y",))]),
+    Entry(ntk.arccos_J, (1, np.linspace(0.0, math.pi, 5)),
+          allow={"theta": ["more-dims"]},  # elementwise: any array shape is valid
+          bad={"m": _ACT, "theta": [-0.1, 4.0, np.array([0.0, 3.5]), [0.1, "x"]]}),
+    Entry(ntk.atan2_upper, (np.array([0.5, 1.0, 0.0]), np.array([1.0, -1.0, 2.0])),
+          allow={"s": ["more-dims"], "c": ["more-dims"]},  # elementwise with broadcasting: any shape
+          bad={"s": [np.array([-1.0, 1.0, 1.0]), np.ones(2), [1.0, "x"]],
+               "c": [np.ones(2), np.zeros((2, 3))]},
+          extra=[Call("zero-zero", (0.0, 0.0), names=("s", "c"))]),
+    Entry(ntk.check_activation, (1, "full"), bad={"m": _ACT, "part": _PART + [["full"]]},
+          extra=[Call("m0-input", (0, "input"), names=("part",))]),
+    # --- spectra
+    Entry(ntk.sphere_ntk_spectrum, (2, 12), dict(act=1, part="full", n_nodes=8),
+          bad=_scales(m=[0, -1, 2.5], lmax=[0, -1, 10 ** 9], act=_ACT, part=_PART, n_nodes=[0, 10 ** 6, 2.5]),
+          extra=[Call("act0-full", (2, 12), dict(act=0, part="full"), names=("part",))]),
+    Entry(ntk.ball_radial_operator, (2, 6), dict(n_panels=8, n_nodes=4),
+          bad=_scales(d=[1, 0, 2.5], Mr=[1, 0, 10 ** 6], act=_ACT, part=_PART, n_panels=[0, -1],
+                      n_nodes=[0, 1000], phi_min=[0.0, -1e-4, 4.0])),
+    Entry(ntk.gram_eigen, (A4, np.ones(4)), dict(threads=1),
+          allow={"threads": ["None"]},  # documented default: $SCALINGLAWS_BLAS_THREADS or 1
+          bad={"A": [A_ASYM, np.ones((2, 3)), np.ones((0, 0)), np.ones(4), [[1.0, "a"], ["b", 1.0]]],
+               "y": [np.ones(3), np.full(4, np.nan), np.ones((4, 1))], "threads": [0, -1, 2.5, "x", True]}),
+    Entry(ntk.gram_eigen, (A4,), bad={"A": [A_ASYM, np.full((2, 2), np.inf)]}),
+    Entry(ntk.cap_energies, (2, 12, 1.0), dict(n_nodes=8),
+          bad={"m": [0, 2.5], "lmax": [0, 10 ** 9], "beta": [0.0, math.pi, -1.0, 4.0], "n_nodes": [0, 10 ** 6]}),
+    Entry(ntk.sphere_cap_measure, (2, 1.0), bad={"m": [0, -2, 2.5], "beta": [0.0, math.pi, -0.5, 3.5]}),
+    Entry(ntk.sphere_multiplicity, (3, np.arange(5)),
+          allow={"ell": ["more-dims"]},  # elementwise: any array shape of degrees is valid
+          bad={"m": [0, -1, 2.5], "ell": [np.array([-1, 2]), np.array([0.5, 1.0]), np.zeros(0), "a",
+                                           np.array([True, False]), np.array([1e300])]}),
+    Entry(ntk.sphere_index_expand, (np.ones(5), 2), bad={"m": [0, -1, 2.5], "values": [np.ones((2, 2)), [1.0, "x"]]}),
+    Entry(ntk.gegenbauer_normalized, (6, 2, np.linspace(-1, 1, 5)),
+          bad={"lmax": [-1, 2.5, 10 ** 12], "m": [0, -1, 2.5], "u": [np.array([1.5]), np.ones((2, 2)), [0.1, "x"]]}),
+    Entry(ntk.composite_gauss_legendre, (np.linspace(0.0, 1.0, 4),), dict(n_nodes=4),
+          bad={"edges": [np.ones(1), np.array([0.0, 1.0, 0.5]), np.array([0.0, 0.0, 1.0]), np.ones((2, 2))],
+               "n_nodes": [0, -1, 2.5, 10 ** 6]}),
+    Entry(ntk.grid_1d, (8,), dict(a=0.0, b=1.0), bad={"M": [1, 0, -1, 2.5, 10 ** 12], "a": [2.0], "b": [-1.0, 0.0]},
+          extra=[Call("a=b", (8,), dict(a=1.0, b=1.0), names=("a", "b"))]),
+    Entry(ntk.tail_sums, (C2,), dict(total=5.0),
+          allow={"total": ["None"]},  # documented: no missing energy
+          bad={"c2": [-C2, np.ones((2, 2)), [1.0, "x"]], "total": [-1.0, 0.5, "1"]}),
+    Entry(ntk.fit_spectrum_exponent, (V12, 2, 10),
+          allow={"k": ["None"], "k_lo": ["2.5"], "k_hi": ["2.5"]},  # default k = 1..n; real window bounds
+          bad={"values": [-V12, np.zeros(12), np.ones((2, 6)), [1.0, "x"]], "k_lo": [0, -1, 10, 20],
+               "k_hi": [2, 1, 100], "k": [np.arange(1.0, 6.0), -K12, np.ones((2, 6))]},
+          extra=[Call("k-given", (V12, 2, 10), dict(k=K12[::-1] * 0 + 1.0), names=("k_lo", "k_hi", "k"))]),
+    Entry(ntk.fit_spectrum_exponent, (V12, 2.0, 10.0), dict(k=K12), bad={"k": [K12[:5], np.full(12, np.nan)]}),
+    # --- asymptotics
+    Entry(ntk.loss_gradient_flow, (LAM, C2, T), dict(missing=0.1),
+          bad={"lam": [-LAM, LAM[:3], LAM[None, :], [1.0, "x"]], "c2": [-C2, C2[:5], np.ones((2, 4))],
+               "t": [-T, np.array([-1.0]), [0.0, "x"]], "missing": [-0.1, "1"]}),
+    Entry(ntk.loss_gd, (LAM, C2, 0.5, np.arange(5)), dict(missing=0.0),
+          bad={"lam": [-LAM, LAM[:3], np.ones((2, 4))], "c2": [-C2, C2[:4]],
+               "eta": [0.0, -0.5, 2.0, 5.0, "0.5"], "n": [-1, 2.5, np.array([0.5, 1.0]), np.zeros(0), "x",
+                                                       np.array([True]), np.array([np.nan])],
+               "missing": [-1.0]}),
+    Entry(ntk.theorem_constant, (1.0, 1.0, 2.0, 1.0),
+          bad={"K": [0.0, -1.0], "Lam": [0.0, -1.0], "nu": [0.0, -2.0, 1e-300], "kappa": [0.0, -1.0, 1e300]}),
+    Entry(ntk.nu_exponent, (2, 1.0), bad={"d": [0, -1, 2.5], "alpha": [0.0, -1.0, "1"]}),
+    Entry(ntk.kappa_exponent, (2, 0), allow={"s": ["2.5"]},  # s: a real smoothness order >= 0
+          bad={"d": [0, -1, 2.5], "s": [-1, -0.5, "0"]}),
+    Entry(ntk.xi_exponent, (2, 1, 0), allow={"alpha": ["2.5"], "s": ["2.5"]},  # real alpha > 0, s >= 0
+          bad={"d": [0, -1], "alpha": [0, -1], "s": [-1]}),
+    Entry(ntk.c_d, (3,), bad={"d": [0, -1, 2.5, 10 ** 6, "3"]}),
+    Entry(ntk.relu_symbol, (2, 0.25, 0.5), dict(sigma_w=1.0, sigma_b=1.0),
+          bad=_scales(d=[0, -1, 10 ** 6], x_norm2=[-1.0, "1"], xn=[2.0, -2.0])),
+    Entry(ntk.boundary_constant_1d, ([0.25, 0.75], [1.0, 1.0], lambda x: 1.0), dict(sigma_w=1.0, sigma_b=1.0),
+          bad=_scales(jumps=[[0.25], [], [np.nan, 0.5], "ab", np.ones((2, 2))], heights=[[1.0], [np.inf, 1.0]],
+                      density=[3.0, lambda x: -1.0, lambda x: np.nan, lambda x: 0.0, lambda x: "p"])),
+    Entry(ntk.boundary_constant_ball, (2, 0.5), dict(h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1),
+          bad=_scales(d=[0, -1, 2.5, 10 ** 6], R=[0.0, 1.0, 1.5, -0.5], h=["1"], alpha=[3, 0, 2.5])),
+    Entry(ntk.boundary_constant_sphere, (2, 1.0), dict(h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1),
+          bad=_scales(m=[0, -1, 2.5, 10 ** 6], beta=[0.0, math.pi, 4.0, -1.0], h=["1"], alpha=[3, 0, 5.0])),
+    Entry(ntk.fit_loss_exponent, (TL, LL, 2.0, 500.0),
+          bad={"t": [-TL, TL[:5], np.ones((2, 6)), [1.0, "x"]], "L": [-LL, np.zeros(12), LL[:4]],
+               "t_lo": [0.0, -1.0, 600.0, 1e4], "t_hi": [1.0, 1e5, 0.0]}),
+    # --- ready-made problems
+    Entry(ntk.gram_problem_1d, (8, _indicator), dict(act=1, part="full", density="uniform"),
+          bad=_scales(M=[1, 0, -1, 2.5, 10 ** 6], target=[3.0, None, _nan_target, _short_target, "f"], act=_ACT,
+                      part=_PART, density=["normal", None])),
+    Entry(ntk.sphere_problem, (2, 12), dict(beta=1.0, act=1, part="full"),
+          bad=_scales(m=[0, 2.5], lmax=[0, -1, 10 ** 9], beta=[0.0, 4.0], act=_ACT, part=_PART)),
+    Entry(ntk.ball_problem, (2, 6), dict(R=0.5, act=1, part="full"),
+          bad=_scales(d=[1, 0, 2.5], Mr=[1, 0, 10 ** 6], R=[0.0, 1.0, -0.5, 2.0], act=_ACT, part=_PART)),
+    # --- finite-width network
+    Entry(ntk.init_antisymmetric, (4, 2), dict(seed=0),
+          bad={"N": [3, 0, -2, 2.5, 10 ** 12], "d": [0, -1, 2.5], "seed": [-1, 2.5, "s"]}),
+    Entry(ntk.network_output, (X2, *P6), dict(a_lazy=2.0, sigma_w=1.0, sigma_b=1.0),
+          bad=_scales(X=[np.ones((5, 3)), np.ones((0, 2)), np.ones((2, 2, 2))], w=[np.ones((6, 3)), np.ones(6)],
+                      b=[np.ones(5), np.ones((6, 1))], a=[np.ones(4)], a_lazy=[0.0, -1.0, 1e300])),
+    Entry(ntk.empirical_ntk, (X2, *P6), dict(sigma_w=1.0, sigma_b=1.0),
+          bad=_scales(X=[np.ones((5, 3)), np.ones((0, 2))], w=[np.ones((6, 3))], b=[np.ones(5)], a=[np.ones(7)])),
+    Entry(ntk.train_gd, (XD, YD, P4), dict(a_lazy=1.0, eta=0.5, n_steps=4, record=[0, 2, 4], lam_max=1.0),
+          bad=_scales(X=[np.ones((6, 2)), np.ones((0, 1)), np.ones((6, 1, 1))], y=[np.ones(5), np.ones((6, 1))],
+                      params=[P4_NAN, (P4[0], P4[1]), (np.ones((4, 2)), P4[1], P4[2]), "abc", None],
+                      a_lazy=[0.0, -1.0, 1e300], eta=[0.0, -1.0, 3.0], n_steps=[-1, 2.5],
+                      record=[[5], [-1], [0.5], [], "a"], lam_max=[0.0, -1.0, np.nan]),
+          allow={"lam_max": ["None"]},  # documented: no step-size check against lam_max
+          extra=[Call("divergent-eta", (XD, YD, ntk.init_antisymmetric(8, 1, seed=2)),
+                      dict(eta=200.0, n_steps=30), names=("eta",)),
+                 Call("huge-y", (XD, np.full(6, 1e200), P4), dict(n_steps=2), names=("y", "X"))]),
+    Entry(ntk.train_gd_numpy, (XD, YD, P4), dict(a_lazy=1.0, eta=0.5, n_steps=4, record=[0, 2, 4]),
+          bad=_scales(X=[np.ones((6, 2)), np.ones((0, 1))], y=[np.ones(5)], params=[P4_NAN, (P4[0],), "abc"],
+                      a_lazy=[0.0, -1.0], eta=[0.0, -1.0], n_steps=[-1, 2.5], record=[[5], [-1], [0.5], []]),
+          extra=[Call("divergent-eta", (XD, YD, ntk.init_antisymmetric(8, 1, seed=2)),
+                      dict(eta=200.0, n_steps=30), names=("eta",))]),
 ]

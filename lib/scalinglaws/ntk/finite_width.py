@@ -6,6 +6,13 @@ Model ``F(x) = a_lazy N^{-1/2} sum_n a_n relu(sigma_w w_n.x + sigma_b b_n)``, lo
 ``eta K/M`` with ``K`` the NTK of the unscaled network; larger ``a_lazy`` = lazier training
 (Chizat-Oyallon-Bach).  Antisymmetric initialisation: N/2 draws ``(w, b, a)`` used twice, as
 ``(w, b, a)`` and ``(w, b, -a)``, so ``F_0 = 0`` exactly.
+
+Divergence: a run whose loss at any step (recorded or not) exceeds ``BLOWUP_FACTOR = 1e4`` times
+``L(0)`` or is not finite raises ``ValueError`` (naming ``eta``): a blown-up run is never returned
+as a loss curve, even if dead ReLUs later bring its loss back down (a too-large step typically
+spikes the loss by 1e5-1e20 and then kills every unit, leaving ``L = L(0)``).  The factor is below
+``compare.DIVERGENCE_FACTOR = 1e8`` because such a spike can stay under 1e8 and still wreck the
+network, and above the 10-100x transient spikes of catapult-phase training.
 """
 from __future__ import annotations
 
@@ -14,26 +21,41 @@ import math
 import numba
 import numpy as np
 
-from .._validation import integer
+from .._validation import array, integer, positive
+from . import _checks
 
 __all__ = ["init_antisymmetric", "network_output", "empirical_ntk", "train_gd", "train_gd_numpy"]
 
 
+_DIV = 1e4  # BLOWUP_FACTOR (module docstring)
+
+
 def _check_points(X):
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2 or X.shape[0] < 1:
-        raise ValueError(f"`X` must have shape (M, d) (or (M,) for d = 1), got {np.shape(X)}")
-    return X
+    # finite points (M, d), or (M,) for d = 1
+    return _checks.points("X", X, allow_1d=True)
+
+
+def _check_wba(w, b, a, d):
+    return _checks.params((w, b, a), d, names=("w", "b", "a"))
+
+
+def _check_lazy(a_lazy):
+    x = positive("a_lazy", a_lazy)
+    if x > 1e100:
+        raise ValueError(f"`a_lazy` must be a number in (0, 1e100], got {a_lazy!r}")
+    return x
 
 
 def init_antisymmetric(N, d, seed=0):
-    """Parameters ``(w (N, d), b (N,), a (N,))`` with the antisymmetric doubling, so ``F_0 = 0``."""
+    """Parameters ``(w (N, d), b (N,), a (N,))`` with the antisymmetric doubling, so ``F_0 = 0``.
+
+    ``N`` an even integer >= 2, ``d >= 1`` and ``seed >= 0`` integers; ``ValueError`` otherwise."""
     N = integer("N", N, 2)
     if N % 2:
         raise ValueError(f"width `N` must be an even integer >= 2, got {N!r}")
     d = integer("d", d, 1)
+    seed = integer("seed", seed, 0)
+    _checks.memory(8.0 * N * (d + 2), "`N`, `d`", "the parameters")
     rng = np.random.default_rng(seed)
     h = N // 2
     w = rng.standard_normal((h, d))
@@ -43,21 +65,35 @@ def init_antisymmetric(N, d, seed=0):
 
 
 def network_output(X, w, b, a, a_lazy=1.0, sigma_w=1.0, sigma_b=1.0):
-    """``F(X)`` of the scaled network (NumPy)."""
+    """``F(X)`` of the scaled network (NumPy).  ``X`` finite ``(M, d)`` (or ``(M,)``), ``w (N, d)``,
+    ``b (N,)``, ``a (N,)`` finite, ``a_lazy, sigma_w, sigma_b`` finite and > 0; ``ValueError``
+    otherwise or if the output overflows."""
     X = _check_points(X)
-    z = sigma_w * X @ w.T + sigma_b * b[None, :]
-    return a_lazy * np.maximum(z, 0) @ a / math.sqrt(a.size)
+    w, b, a = _check_wba(w, b, a, X.shape[1])
+    a_lazy = _check_lazy(a_lazy)
+    sigma_w, sigma_b = _checks.scales(sigma_w, sigma_b)
+    _checks.memory(8.0 * X.shape[0] * a.size, "`X`, `a`", "the hidden activations")
+    with np.errstate(all="ignore"):
+        z = sigma_w * X @ w.T + sigma_b * b[None, :]
+        F = a_lazy * np.maximum(z, 0) @ a / math.sqrt(a.size)
+    return _checks.finite_out(F, "`X`, `w`, `b`, `a`, `a_lazy`", "the network output")
 
 
 def empirical_ntk(X, w, b, a, sigma_w=1.0, sigma_b=1.0):
     """Empirical NTK of the unscaled network at parameters ``(w, b, a)``:
-    ``K(x, y) = (1/N) sum_n [relu(z_n(x)) relu(z_n(y)) + a_n^2 1{z_n(x)>0} 1{z_n(y)>0} (sigma_w^2 x.y + sigma_b^2)]``."""
+    ``K(x, y) = (1/N) sum_n [relu(z_n(x)) relu(z_n(y)) + a_n^2 1{z_n(x)>0} 1{z_n(y)>0} (sigma_w^2 x.y + sigma_b^2)]``.
+    ``X``, ``w``, ``b``, ``a``, ``sigma_*`` as for :func:`network_output`; ``ValueError`` otherwise."""
     X = _check_points(X)
+    w, b, a = _check_wba(w, b, a, X.shape[1])
+    sigma_w, sigma_b = _checks.scales(sigma_w, sigma_b)
+    _checks.memory(8.0 * X.shape[0] * max(a.size, X.shape[0]), "`X`, `a`", "the kernel")
     N = a.size
-    z = sigma_w * X @ w.T + sigma_b * b[None, :]
-    R = np.maximum(z, 0)
-    H = (z > 0) * np.abs(a)[None, :]
-    return (R @ R.T + (H @ H.T) * (sigma_w ** 2 * X @ X.T + sigma_b ** 2)) / N
+    with np.errstate(all="ignore"):
+        z = sigma_w * X @ w.T + sigma_b * b[None, :]
+        R = np.maximum(z, 0)
+        H = (z > 0) * np.abs(a)[None, :]
+        K = (R @ R.T + (H @ H.T) * (sigma_w ** 2 * X @ X.T + sigma_b ** 2)) / N
+    return _checks.finite_out(K, "`X`, `w`, `b`, `a`", "the kernel")
 
 
 @numba.njit(cache=True)
@@ -71,6 +107,7 @@ def _gd_kernel(X, y, w, b, a, a_lazy, sw, sb, eta, n_steps, rec_steps, losses):
     gw = np.zeros((N, d))
     gb = np.zeros(N)
     r = 0
+    cap = np.inf
     for step in range(n_steps + 1):
         # forward
         for i in range(M):
@@ -88,6 +125,11 @@ def _gd_kernel(X, y, w, b, a, a_lazy, sw, sb, eta, n_steps, rec_steps, losses):
             e[i] = F[i] - y[i]
             L += e[i] * e[i]
         L /= 2.0 * M
+        # divergence (also caught between recorded steps): the loss left BLOWUP_FACTOR L(0)
+        if step == 0:
+            cap = _DIV * L
+        if not (L <= cap and L < np.inf):
+            return -(step + 1)
         if r < rec_steps.shape[0] and rec_steps[r] == step:
             losses[r] = L
             r += 1
@@ -122,59 +164,79 @@ def _gd_kernel(X, y, w, b, a, a_lazy, sw, sb, eta, n_steps, rec_steps, losses):
     return r
 
 
-def _check_train(X, y, a_lazy, eta, n_steps, record):
+def _check_train(X, y, params, a_lazy, eta, n_steps, record, sigma_w, sigma_b):
     X = _check_points(X)
-    y = np.asarray(y, dtype=float)
+    y = array("y", y)
     if y.shape != (X.shape[0],):
-        raise ValueError(f"`y` must have shape ({X.shape[0]},), got {y.shape}")
-    if not (np.isfinite(a_lazy) and a_lazy > 0):
-        raise ValueError(f"`a_lazy` must be > 0, got {a_lazy!r}")
-    if not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"`eta` must be > 0, got {eta!r}")
-    integer("n_steps", n_steps, 0)
-    rec = np.unique(np.asarray(record, dtype=np.int64))
-    if rec.size == 0 or rec.min() < 0 or rec.max() > n_steps:
-        raise ValueError(f"`record` steps must lie in [0, n_steps = {n_steps}]")
-    return X, y, rec
+        raise ValueError(f"`y` must have shape ({X.shape[0]},) (one target per point of `X`), got {y.shape}")
+    w, b, a = _checks.params(params, X.shape[1])
+    a_lazy = _check_lazy(a_lazy)
+    eta = positive("eta", eta)
+    n_steps = integer("n_steps", n_steps, 0)
+    sigma_w, sigma_b = _checks.scales(sigma_w, sigma_b)
+    rec = np.unique(np.arange(n_steps + 1) if record is None else _checks.steps("record", record))
+    if rec.max() > n_steps:
+        raise ValueError(f"`record` steps must lie in [0, `n_steps` = {n_steps}], got max {rec.max()}")
+    return X, y, (w, b, a), a_lazy, eta, n_steps, rec, sigma_w, sigma_b
+
+
+def _diverged(step):
+    if step == 0:
+        raise ValueError("the initial loss is not finite: `X`, `y`, `params` or `a_lazy` are too large")
+    raise ValueError(f"GD diverged at step {step}: the loss exceeded {_DIV:g} times "
+                     "its initial value (or was not finite); reduce `eta`")
 
 
 def train_gd(X, y, params, a_lazy=1.0, eta=1.0, n_steps=1000, record=None, sigma_w=1.0,
              sigma_b=1.0, lam_max=None):
     """Full-batch GD of the scaled network (numba); returns ``(steps, losses, (w, b, a))``.
 
-    ``params = (w, b, a)`` is copied.  If ``lam_max`` (top eigenvalue of ``K/M``) is given, the step
-    must satisfy ``eta < 2/lam_max`` (ValueError otherwise).
+    ``params = (w, b, a)`` is copied.  ``X`` finite ``(M, d)`` (or ``(M,)``), ``y`` finite ``(M,)``,
+    ``params`` finite ``(w (N, d), b (N,), a (N,))``, ``a_lazy, eta, sigma_w, sigma_b`` finite and
+    > 0, ``n_steps >= 0`` and ``record`` (default: every step) integers in ``[0, n_steps]``.  If
+    ``lam_max`` (top eigenvalue of ``K/M``, finite > 0) is given, the step must satisfy
+    ``eta < 2/lam_max``.  ``ValueError`` for bad input, and ``ValueError`` naming ``eta`` if the run
+    diverges (loss above ``1e4 L(0)`` or non-finite at any step; see the module).
     """
-    record = np.arange(n_steps + 1) if record is None else record
-    X, y, rec = _check_train(X, y, a_lazy, eta, n_steps, record)
-    if lam_max is not None and not eta < 2.0 / lam_max:
-        raise ValueError(f"step `eta` = {eta} must be < 2/lam_max = {2.0 / lam_max:.6g}")
-    w, b, a = (np.array(p, dtype=float) for p in params)
-    if w.shape != (a.size, X.shape[1]) or b.shape != a.shape:
-        raise ValueError("`params` must be (w (N, d), b (N,), a (N,)) matching the data dimension")
+    X, y, (w, b, a), a_lazy, eta, n_steps, rec, sigma_w, sigma_b = _check_train(
+        X, y, params, a_lazy, eta, n_steps, record, sigma_w, sigma_b)
+    if lam_max is not None:
+        lam_max = positive("lam_max", lam_max)
+        if not eta < 2.0 / lam_max:
+            raise ValueError(f"step `eta` = {eta} must be < 2/`lam_max` = {2.0 / lam_max:.6g}")
     losses = np.empty(rec.size)
-    nrec = _gd_kernel(X, y, w, b, a, float(a_lazy), float(sigma_w), float(sigma_b), float(eta),
-                      int(n_steps), rec, losses)
+    with np.errstate(all="ignore"):
+        nrec = _gd_kernel(X, y, w, b, a, a_lazy, sigma_w, sigma_b, eta, n_steps, rec, losses)
+    if nrec < 0:
+        _diverged(-nrec - 1)
     if nrec != rec.size or not np.all(np.isfinite(losses)):
-        raise ValueError("GD diverged (non-finite loss): reduce `eta`")
+        _diverged(n_steps)
     return rec, losses, (w, b, a)
 
 
 def train_gd_numpy(X, y, params, a_lazy=1.0, eta=1.0, n_steps=1000, record=None, sigma_w=1.0,
                    sigma_b=1.0):
-    """NumPy reference path of :func:`train_gd` (same update, vectorised)."""
-    record = np.arange(n_steps + 1) if record is None else record
-    X, y, rec = _check_train(X, y, a_lazy, eta, n_steps, record)
-    w, b, a = (np.array(p, dtype=float) for p in params)
+    """NumPy reference path of :func:`train_gd` (same update, vectorised; same checks and the same
+    divergence error)."""
+    X, y, (w, b, a), a_lazy, eta, n_steps, rec, sigma_w, sigma_b = _check_train(
+        X, y, params, a_lazy, eta, n_steps, record, sigma_w, sigma_b)
     M, N = X.shape[0], a.size
     out = []
+    wanted = set(rec.tolist())
+    cap = math.inf
     for step in range(n_steps + 1):
-        z = sigma_w * X @ w.T + sigma_b * b[None, :]
-        R = np.maximum(z, 0)
-        F = a_lazy * R @ a / math.sqrt(N)
-        e = F - y
-        if step in set(rec.tolist()):
-            out.append(0.5 * np.mean(e ** 2))
+        with np.errstate(all="ignore"):
+            z = sigma_w * X @ w.T + sigma_b * b[None, :]
+            R = np.maximum(z, 0)
+            F = a_lazy * R @ a / math.sqrt(N)
+            e = F - y
+            L = 0.5 * float(np.mean(e ** 2))
+        if step == 0:
+            cap = _DIV * L
+        if not (L <= cap and L < math.inf):
+            _diverged(step)
+        if step in wanted:
+            out.append(L)
         if step == n_steps:
             break
         c = a_lazy / (M * math.sqrt(N))

@@ -26,17 +26,21 @@ import math
 import numba
 import numpy as np
 
+from .._validation import array, choice
+from . import _checks
+
 __all__ = ["arccos_J", "atan2_upper", "ntk_gram", "ntk_1d", "PARTS", "check_activation"]
 
 PARTS = ("full", "output", "input")
 
 
-def check_activation(m, part):
-    """Validate the activation order ``m`` (relu^m; 0 = Heaviside) and the trained ``part``."""
+def check_activation(m, part, *, m_name="m"):
+    """Validate the activation order ``m`` (relu^m; 0 = Heaviside) and the trained ``part``
+    (one of :data:`PARTS`; ``"output"`` only for ``m = 0``); returns ``(int(m), part)``.
+    Raises ``ValueError`` naming the parameter (``m_name`` is the caller's name for ``m``)."""
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m not in (0, 1, 2):
-        raise ValueError(f"activation order `m` must be 0 (Heaviside), 1 (ReLU) or 2 (ReLU^2), got {m!r}")
-    if part not in PARTS:
-        raise ValueError(f"`part` must be one of {PARTS}, got {part!r}")
+        raise ValueError(f"activation order `{m_name}` must be 0 (Heaviside), 1 (ReLU) or 2 (ReLU^2), got {m!r}")
+    choice("part", part, PARTS)
     if m == 0 and part != "output":
         raise ValueError("`part` must be 'output' for m = 0: the Heaviside activation has no "
                          "trainable input layer (its derivative is a delta)")
@@ -44,9 +48,7 @@ def check_activation(m, part):
 
 
 def _check_scales(sigma_w, sigma_b):
-    for name, v in (("sigma_w", sigma_w), ("sigma_b", sigma_b)):
-        if not (np.isfinite(v) and v > 0):
-            raise ValueError(f"`{name}` must be a finite number > 0, got {v!r}")
+    return _checks.scales(sigma_w, sigma_b)
 
 
 # The kernel formulas, written once as plain Python that works on NumPy arrays (reference path,
@@ -76,11 +78,12 @@ _combine_nb = numba.njit(cache=True, inline="always", error_model="numpy")(_comb
 
 
 def arccos_J(m, theta):
-    """Cho-Saul arc-cosine angular function ``J_m(theta)`` for m = 0, 1, 2 (notes 01 §2.2)."""
-    check_activation(m, "output")
-    theta = np.asarray(theta, dtype=float)
-    if np.any((theta < 0) | (theta > np.pi)) or not np.all(np.isfinite(theta)):
-        raise ValueError("`theta` must lie in [0, pi]")
+    """Cho-Saul arc-cosine angular function ``J_m(theta)`` for m = 0, 1, 2 (notes 01 §2.2).
+
+    ``theta``: a non-empty array (or scalar) of angles in ``[0, pi]``; raises ``ValueError``
+    otherwise."""
+    m, _ = check_activation(m, "output")
+    theta = array("theta", theta, lo=0.0, hi=math.pi)
     return _J_formula(m, theta, np.cos(theta), np.sin(theta))
 
 
@@ -117,10 +120,18 @@ def _atan2_upper(s, c):
 
 
 def atan2_upper(s, c):
-    """Vectorisable ``atan2(s, c)`` for ``s >= 0`` used by the kernels (array version, for tests)."""
-    s, c = np.broadcast_arrays(np.asarray(s, dtype=float), np.asarray(c, dtype=float))
-    if np.any(s < 0) or np.any((s == 0) & (c == 0)) or not (np.all(np.isfinite(s)) and np.all(np.isfinite(c))):
-        raise ValueError("`s` must be >= 0 and finite, `c` finite, and (s, c) != (0, 0)")
+    """Vectorisable ``atan2(s, c)`` for ``s >= 0`` used by the kernels (array version, for tests).
+
+    ``s`` (finite, ``>= 0``) and ``c`` (finite) are non-empty arrays of broadcastable shapes with
+    ``(s, c) != (0, 0)``; raises ``ValueError`` otherwise."""
+    s = array("s", s, lo=0.0)
+    c = array("c", c)
+    try:
+        s, c = np.broadcast_arrays(s, c)
+    except ValueError:
+        raise ValueError(f"`s` and `c` must have broadcastable shapes, got {s.shape} and {c.shape}") from None
+    if np.any((s == 0) & (c == 0)):
+        raise ValueError("`s` and `c` must satisfy (s, c) != (0, 0) (the angle of (0, 0) is undefined)")
     out = np.empty(s.shape)
     _atan2_upper_array(s.ravel(), c.ravel(), out.reshape(-1))
     return out
@@ -167,12 +178,7 @@ def _ntk_elementwise_numpy(dot, cross, nx, ny, m, part_code):
 
 
 def _augment(X, sigma_w, sigma_b, name):
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
-        raise ValueError(f"`{name}` must be a 2-D array of points with shape (n_points, d), d >= 1, "
-                         f"got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"`{name}` contains non-finite values")
+    X = _checks.points(name, X)
     return np.hstack([sigma_w * X, np.full((X.shape[0], 1), float(sigma_b))])
 
 
@@ -337,22 +343,25 @@ def ntk_gram(X, Y=None, m=1, part="full", sigma_w=1.0, sigma_b=1.0, method="numb
 
     ``part="full"`` is the NTK ``Sigma + Theta_in``, ``"output"`` the output-layer part ``Sigma``
     (random features / NNGP), ``"input"`` the input-layer part ``Theta_in``.  ``X`` has shape
-    ``(n, d)``.  The diagonal of ``ntk_gram(X)`` is exact (``theta = 0``).
+    ``(n, d)``, ``Y`` ``(n', d)`` (finite, non-empty); ``m`` in {0, 1, 2}; ``sigma_w, sigma_b`` finite
+    and > 0; ``method`` ``"numba"`` or ``"numpy"``.  The diagonal of ``ntk_gram(X)`` is exact
+    (``theta = 0``).  Raises ``ValueError`` for bad input or a kernel value that overflows.
     """
     m, part = check_activation(m, part)
-    _check_scales(sigma_w, sigma_b)
-    if method not in ("numba", "numpy"):
-        raise ValueError(f"`method` must be 'numba' or 'numpy', got {method!r}")
+    sigma_w, sigma_b = _check_scales(sigma_w, sigma_b)
+    choice("method", method, ("numba", "numpy"))
     Xa = _augment(X, sigma_w, sigma_b, "X")
     sym = Y is None
     Ya = Xa if sym else _augment(Y, sigma_w, sigma_b, "Y")
     if Ya.shape[1] != Xa.shape[1]:
         raise ValueError(f"`X` and `Y` must have the same dimension d, got {Xa.shape[1]-1} and {Ya.shape[1]-1}")
+    _checks.memory(8.0 * Xa.shape[0] * Ya.shape[0], "`X`, `Y`", "the Gram matrix")
     nx = np.sqrt(np.einsum("ij,ij->i", Xa, Xa))
     ny = np.sqrt(np.einsum("ij,ij->i", Ya, Ya))
     code = PARTS.index(part)
     if method == "numba":
-        return _gram_numba(Xa, Ya, nx, ny, m, code, sym)
+        K = _gram_numba(Xa, Ya, nx, ny, m, code, sym)
+        return _checks.finite_out(K, "`X`, `Y`, `sigma_w`, `sigma_b`", "the kernel")
     # NumPy reference path: one BLAS product, cross norms (same formula), NumPy arctan2
     dot = Xa @ Ya.T
     cross = np.empty_like(dot)
@@ -361,21 +370,24 @@ def ntk_gram(X, Y=None, m=1, part="full", sigma_w=1.0, sigma_b=1.0, method="numb
         np.fill_diagonal(dot, nx * nx)
         np.fill_diagonal(cross, 0.0)
     K = _ntk_elementwise_numpy(dot, cross, nx, ny, m, code)
-    return 0.5 * (K + K.T) if sym else K
+    K = 0.5 * (K + K.T) if sym else K
+    return _checks.finite_out(K, "`X`, `Y`, `sigma_w`, `sigma_b`", "the kernel")
 
 
 def ntk_1d(x, y=None, m=1, part="full", sigma_w=1.0, sigma_b=1.0):
-    """1D convenience form of :func:`ntk_gram` with the exact cross term ``sigma_w sigma_b |x - y|``."""
+    """1D convenience form of :func:`ntk_gram` with the exact cross term ``sigma_w sigma_b |x - y|``.
+
+    ``x``, ``y``: finite, non-empty 1-D arrays; other arguments as for :func:`ntk_gram`.  Raises
+    ``ValueError`` for bad input or a kernel value that overflows."""
     m, part = check_activation(m, part)
-    _check_scales(sigma_w, sigma_b)
-    x = np.asarray(x, dtype=float)
-    y = x if y is None else np.asarray(y, dtype=float)
-    if x.ndim != 1 or y.ndim != 1:
-        raise ValueError(f"`x` and `y` must be 1-D arrays, got shapes {x.shape}, {y.shape}")
+    sigma_w, sigma_b = _check_scales(sigma_w, sigma_b)
+    x = array("x", x, ndim=1)
+    y = x if y is None else array("y", y, ndim=1)
+    _checks.memory(8.0 * x.size * y.size, "`x`, `y`", "the Gram matrix")
     dot = sigma_w ** 2 * np.multiply.outer(x, y) + sigma_b ** 2
     cross = sigma_w * sigma_b * np.abs(np.subtract.outer(x, y))
     nx = np.sqrt(sigma_w ** 2 * x ** 2 + sigma_b ** 2)
     ny = np.sqrt(sigma_w ** 2 * y ** 2 + sigma_b ** 2)
     K = np.empty_like(dot)
     _ntk_elementwise_kernel(dot, cross, nx, ny, m, PARTS.index(part), K)
-    return K
+    return _checks.finite_out(K, "`x`, `y`, `sigma_w`, `sigma_b`", "the kernel")

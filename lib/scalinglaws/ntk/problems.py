@@ -7,7 +7,8 @@ import math
 import numpy as np
 from scipy.special import ndtri
 
-from .kernels import ntk_1d
+from .._validation import array, choice, integer, real
+from .kernels import check_activation, ntk_1d
 from .spectra import (ball_radial_operator, cap_energies, gram_eigen, grid_1d, sphere_cap_measure,
                       sphere_ntk_spectrum)
 
@@ -19,17 +20,17 @@ def gram_problem_1d(M, target, act=1, part="full", density="uniform", sigma_w=1.
 
     ``density="uniform"``: midpoint grid on [0, 1]; ``"gaussian"``: N(0, 1) quantile grid
     ``x_i = Phi^{-1}((i + 1/2)/M)``.  ``target`` is a callable ``f*(x)``.  Returns ``(x, lam, c2)``
-    with ``A = K(x, x)/M``, ``y~ = f*(x)/sqrt(M)``.
+    with ``A = K(x, x)/M``, ``y~ = f*(x)/sqrt(M)``.  ``2 <= M <= 20000`` an integer, ``target(x)``
+    finite of shape ``(M,)``, ``act``/``part``/``sigma_*`` as for :func:`ntk_1d`; ``ValueError``
+    otherwise.
     """
-    if density == "uniform":
-        x = grid_1d(M)
-    elif density == "gaussian":
-        x = ndtri(grid_1d(M))
-    else:
-        raise ValueError(f"`density` must be 'uniform' or 'gaussian', got {density!r}")
+    M = integer("M", M, 2, 20000)
+    choice("density", density, ("uniform", "gaussian"))
+    check_activation(act, part, m_name="act")
     if not callable(target):
-        raise ValueError("`target` must be a callable f*(x)")
-    y = np.asarray(target(x), dtype=float)
+        raise ValueError(f"`target` must be a callable f*(x), got {target!r}")
+    x = grid_1d(M) if density == "uniform" else ndtri(grid_1d(M))
+    y = array("target(x)", target(x), shape=(M,))
     A = ntk_1d(x, m=act, part=part, sigma_w=sigma_w, sigma_b=sigma_b) / M
     lam, c2 = gram_eigen(A, y / math.sqrt(M))
     return x, lam, c2
@@ -39,7 +40,8 @@ def sphere_problem(m, lmax, beta=1.0, act=1, part="full", sigma_w=1.0, sigma_b=1
     """Cap indicator on ``S^m``, exact Funk-Hecke spectrum per degree (notes 01 §5.0 item 2).
 
     Returns ``(mu, e, missing)``: per-degree eigenvalues, per-degree target energies and the energy
-    of the degrees above ``lmax`` (``tau(cap) - sum e``), to be passed as ``missing``.
+    of the degrees above ``lmax`` (``tau(cap) - sum e``), to be passed as ``missing``.  Ranges as for
+    :func:`sphere_ntk_spectrum` and :func:`cap_energies`; ``ValueError`` otherwise.
     """
     mu = sphere_ntk_spectrum(m, lmax, act, part, sigma_w, sigma_b)
     e = cap_energies(m, lmax, beta)
@@ -49,6 +51,8 @@ def sphere_problem(m, lmax, beta=1.0, act=1, part="full", sigma_w=1.0, sigma_b=1
 
 def ball_problem(d, Mr, R=0.5, act=1, part="full", sigma_w=1.0, sigma_b=1.0):
     """``1{|x| < R}`` with data uniform in the unit d-ball, radial block (notes 01 §5.0 item 3).
-    Returns ``(lam, c2)``."""
+    Returns ``(lam, c2)``.  ``0 < R < 1``; other ranges as for :func:`ball_radial_operator`;
+    ``ValueError`` otherwise."""
+    R = real("R", R, 0.0, 1.0, lo_open=True, hi_open=True)
     A, r, w = ball_radial_operator(d, Mr, act, part, sigma_w, sigma_b)
     return gram_eigen(A, np.sqrt(w) * (r < R))

@@ -23,9 +23,13 @@ import numpy as np
 from scipy.special import gammaln
 from threadpoolctl import threadpool_limits
 
-from .._validation import integer
+from .._validation import array, integer, nonnegative, real
 from ..fits import fit_power_law
+from . import _checks
 from .kernels import PARTS, _check_scales, _ntk_value, check_activation
+
+LMAX_MAX = 100_000      # Funk-Hecke quadrature cost grows as lmax^2 (about 10 s at the bound)
+N_NODES_MAX = 128       # Gauss-Legendre nodes per panel (never a thousand-node leggauss)
 
 BLAS_THREADS_ENV = "SCALINGLAWS_BLAS_THREADS"
 
@@ -38,12 +42,12 @@ __all__ = ["composite_gauss_legendre", "gegenbauer_normalized", "sphere_multipli
 def composite_gauss_legendre(edges, n_nodes=16):
     """Nodes and weights of the composite Gauss-Legendre rule with panels ``[edges[i], edges[i+1]]``.
 
-    Uses only an ``n_nodes``-point rule (never a thousand-node ``leggauss``).
+    Uses only an ``n_nodes``-point rule (never a thousand-node ``leggauss``): ``edges`` a finite,
+    strictly increasing 1-D array with >= 2 entries, ``1 <= n_nodes <= 128``; ``ValueError`` otherwise.
     """
-    edges = np.asarray(edges, dtype=float)
-    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
-        raise ValueError("`edges` must be a strictly increasing 1-D array with >= 2 entries")
-    integer("n_nodes", n_nodes, 1)
+    edges = array("edges", edges, ndim=1, min_size=2, increasing=True)
+    n_nodes = integer("n_nodes", n_nodes, 1, N_NODES_MAX)
+    _checks.memory(8.0 * (edges.size - 1) * n_nodes, "`edges`, `n_nodes`", "the quadrature rule")
     g, w = np.polynomial.legendre.leggauss(n_nodes)
     a, b = edges[:-1, None], edges[1:, None]
     x = (0.5 * (b - a) * g[None, :] + 0.5 * (a + b)).ravel()
@@ -71,12 +75,13 @@ def gegenbauer_normalized(lmax, m, u):
 
     Recurrence (notes 01 §5.0): ``(l + 2 lam) P_{l+1} = 2 (l + lam) u P_l - l P_{l-1}``, ``lam = (m-1)/2``,
     ``P_0 = 1``, ``P_1 = u``; Chebyshev ``T_l`` for ``m = 1``, Legendre for ``m = 2``.
+    ``lmax >= 0``, ``m >= 1`` integers, ``u`` a non-empty 1-D array (or scalar) in ``[-1, 1]``;
+    ``ValueError`` otherwise.
     """
     lmax = integer("lmax", lmax, 0)
     m = integer("m", m, 1)
-    u = np.atleast_1d(np.asarray(u, dtype=float))
-    if u.ndim != 1 or np.any(np.abs(u) > 1) or not np.all(np.isfinite(u)):
-        raise ValueError("`u` must be a 1-D array of values in [-1, 1]")
+    u = array("u", u, ndim=(0, 1), lo=-1.0, hi=1.0).reshape(-1)
+    _checks.memory(8.0 * (lmax + 1) * u.size, "`lmax`, `u`", "the table")
     out = np.empty((lmax + 1, u.size))
     _gegenbauer_table_kernel(u, lmax, 0.5 * (m - 1), out)
     return out
@@ -84,17 +89,18 @@ def gegenbauer_normalized(lmax, m, u):
 
 def sphere_multiplicity(m, ell):
     """Dimension ``N(m, l)`` of degree-l spherical harmonics on ``S^m``:
-    ``(2l+m-1)/l * C(l+m-2, l-1)`` (``N(m, 0) = 1``), via log-Gamma (float array)."""
+    ``(2l+m-1)/l * C(l+m-2, l-1)`` (``N(m, 0) = 1``), via log-Gamma (float array).
+
+    ``m >= 1`` an integer, ``ell`` a non-empty array (or scalar) of integers >= 0; ``ValueError``
+    otherwise, or if ``N(m, l)`` overflows double precision."""
     m = integer("m", m, 1)
-    ell = np.asarray(ell)
-    if np.any(ell < 0):
-        raise ValueError("`ell` must be >= 0")
-    ell = ell.astype(float)
+    ell = _checks.steps("ell", ell).astype(float)
     out = np.ones_like(ell)
     pos = ell >= 1
     L = ell[pos]
-    out[pos] = (2 * L + m - 1) / L * np.exp(gammaln(L + m - 1) - gammaln(L) - gammaln(m))
-    return out
+    with np.errstate(over="ignore"):
+        out[pos] = (2 * L + m - 1) / L * np.exp(gammaln(L + m - 1) - gammaln(L) - gammaln(m))
+    return _checks.finite_out(out, "`m`, `ell`", "the multiplicity N(m, l)")
 
 
 @numba.njit(cache=True)
@@ -131,11 +137,14 @@ def sphere_ntk_spectrum(m, lmax, act=1, part="full", sigma_w=1.0, sigma_b=1.0, n
     ``|x~||y~| sin theta = sigma_w sqrt((sigma_w^2 + sigma_b^2) sin^2 phi + sigma_b^2 (1 - cos phi)^2)``
     with ``1 - cos phi = 2 sin^2(phi/2)`` (no cancellation near phi = 0).  Composite Gauss-Legendre in
     ``phi`` (max(200, lmax/2) panels x ``n_nodes``).  Round-off floor ~1e-12 mu_0.
+    ``m >= 1``, ``1 <= lmax <= 100000``, ``1 <= n_nodes <= 128`` integers, ``act``/``part`` as for
+    :func:`check_activation`, ``sigma_w, sigma_b`` finite and > 0; ``ValueError`` otherwise.
     """
     m = integer("m", m, 1)
-    lmax = integer("lmax", lmax, 1)
-    act, part = check_activation(act, part)
-    _check_scales(sigma_w, sigma_b)
+    lmax = integer("lmax", lmax, 1, LMAX_MAX)
+    n_nodes = integer("n_nodes", n_nodes, 1, N_NODES_MAX)
+    act, part = check_activation(act, part, m_name="act")
+    sigma_w, sigma_b = _check_scales(sigma_w, sigma_b)
     phi, w = _phi_rule(0.0, math.pi, lmax, n_nodes)
     u = np.cos(phi)
     w = w * np.sin(phi) ** (m - 1) / _sphere_Z(m)
@@ -150,25 +159,31 @@ def sphere_ntk_spectrum(m, lmax, act=1, part="full", sigma_w=1.0, sigma_b=1.0, n
     k = np.array([_ntk_value(dot[i], cross[i], nrm, nrm, act, PARTS.index(part)) for i in range(u.size)])
     mu = np.zeros(lmax + 1)
     _funk_hecke_kernel(u, w * k, lmax, 0.5 * (m - 1), mu)
-    return mu
+    return _checks.finite_out(mu, "`sigma_w`, `sigma_b`, `m`", "the spectrum")
+
+
+def _beta(beta):
+    return real("beta", beta, 0.0, math.pi, lo_open=True, hi_open=True)
 
 
 def sphere_cap_measure(m, beta):
-    """Normalised measure ``tau_m([cos beta, 1])`` of the spherical cap of angular radius ``beta``."""
+    """Normalised measure ``tau_m([cos beta, 1])`` of the spherical cap of angular radius ``beta``
+    (``m >= 1`` an integer, ``0 < beta < pi``; ``ValueError`` otherwise)."""
     m = integer("m", m, 1)
-    if not (0 < beta < math.pi):
-        raise ValueError(f"`beta` must be in (0, pi), got {beta!r}")
+    beta = _beta(beta)
     phi, w = composite_gauss_legendre(np.linspace(0, beta, 65), 16)
     return float(np.sum(w * np.sin(phi) ** (m - 1)) / _sphere_Z(m))
 
 
 def cap_energies(m, lmax, beta, n_nodes=16):
     """Energies ``e_l = N(m, l) a_l^2`` of the cap indicator ``1{x.e >= cos beta}`` on ``S^m``,
-    ``a_l = int_{cos beta}^1 P_l dtau_m`` (notes 01 §5.0).  ``sum_l e_l = tau_m(cap)`` (Parseval)."""
+    ``a_l = int_{cos beta}^1 P_l dtau_m`` (notes 01 §5.0).  ``sum_l e_l = tau_m(cap)`` (Parseval).
+    ``m >= 1``, ``1 <= lmax <= 100000``, ``1 <= n_nodes <= 128`` integers, ``0 < beta < pi``;
+    ``ValueError`` otherwise."""
     m = integer("m", m, 1)
-    lmax = integer("lmax", lmax, 1)
-    if not (0 < beta < math.pi):
-        raise ValueError(f"`beta` must be in (0, pi), got {beta!r}")
+    lmax = integer("lmax", lmax, 1, LMAX_MAX)
+    beta = _beta(beta)
+    n_nodes = integer("n_nodes", n_nodes, 1, N_NODES_MAX)
     phi, w = _phi_rule(0.0, beta, lmax, n_nodes)
     w = w * np.sin(phi) ** (m - 1) / _sphere_Z(m)
     a = np.zeros(lmax + 1)
@@ -178,27 +193,28 @@ def cap_energies(m, lmax, beta, n_nodes=16):
 
 def sphere_index_expand(values, m):
     """Repeat per-degree ``values[l]`` ``N(m, l)`` times (eigenvalue index ``k`` on the sphere);
-    returns ``(k_start, k_end)`` cumulative index bounds per degree as well."""
+    returns ``(k_start, k_end)`` cumulative index bounds per degree as well.  ``values``: a finite,
+    non-empty 1-D array; ``m >= 1`` an integer; ``ValueError`` otherwise."""
+    values = array("values", values, ndim=1)
+    m = integer("m", m, 1)
     mult = sphere_multiplicity(m, np.arange(len(values)))
     kend = np.cumsum(mult)
     return kend - mult + 1, kend
 
 
 def _eigh_threads(threads):
-    if threads is None:
-        env = os.environ.get(BLAS_THREADS_ENV)
-        if env is None:
-            return 1
-        threads, name = env, f"${BLAS_THREADS_ENV}"
-    else:
-        name = "`threads`"
+    if threads is not None:
+        return integer("threads", threads, 1)
+    env = os.environ.get(BLAS_THREADS_ENV)
+    if env is None:
+        return 1
     try:
-        n = int(threads)
-        ok = n >= 1 and float(threads) == n
-    except (TypeError, ValueError):
+        n = int(env)
+        ok = n >= 1 and float(env) == n
+    except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
-        raise ValueError(f"{name} must be an integer >= 1 (BLAS threads for eigh), got {threads!r}")
+        raise ValueError(f"${BLAS_THREADS_ENV} must be an integer >= 1 (BLAS threads for eigh), got {env!r}")
     return n
 
 
@@ -211,20 +227,19 @@ def gram_eigen(A, y=None, threads=None):
     (``benchmarks/bench_kernels.py``): two threads are about 2x faster on an idle machine but
     several times slower as soon as another process competes for the second vCPU.  On a
     dedicated multi-core machine set ``$SCALINGLAWS_BLAS_THREADS`` to the number of cores.
+
+    ``A``: a finite, non-empty square matrix, symmetric to ``1e-8 max|A|`` (``eigh`` reads one
+    triangle only, so an asymmetric input would be answered silently wrong); ``y``: a finite array
+    of shape ``(n,)``; ``threads`` an integer >= 1; ``ValueError`` otherwise.
     """
-    A = np.asarray(A, dtype=float)
-    if A.ndim != 2 or A.shape[0] != A.shape[1]:
-        raise ValueError(f"`A` must be a square matrix, got shape {A.shape}")
-    if not np.all(np.isfinite(A)):
-        raise ValueError("`A` contains non-finite values")
+    A = _checks.symmetric("A", A)
     nth = _eigh_threads(threads)
+    if y is not None:
+        y = array("y", y, shape=(A.shape[0],))
     with threadpool_limits(nth):
         if y is None:
             lam = np.linalg.eigvalsh(A)[::-1]
             return lam
-        y = np.asarray(y, dtype=float)
-        if y.shape != (A.shape[0],):
-            raise ValueError(f"`y` must have shape ({A.shape[0]},), got {y.shape}")
         lam, V = np.linalg.eigh(A)
         lam, V = lam[::-1], V[:, ::-1]
         c2 = (V.T @ y) ** 2
@@ -232,8 +247,15 @@ def gram_eigen(A, y=None, threads=None):
 
 
 def grid_1d(M, a=0.0, b=1.0):
-    """Midpoint grid ``x_i = a + (i + 1/2)(b - a)/M`` (uniform density on [a, b])."""
+    """Midpoint grid ``x_i = a + (i + 1/2)(b - a)/M`` (uniform density on [a, b]).
+
+    ``M >= 2`` an integer, ``a < b`` finite; ``ValueError`` otherwise."""
     M = integer("M", M, 2)
+    a = real("a", a)
+    b = real("b", b)
+    if not a < b or not math.isfinite(b - a):
+        raise ValueError(f"the interval must satisfy `a` < `b` (finite length), got [{a!r}, {b!r}]")
+    _checks.memory(8.0 * M, "`M`", "the grid")
     return a + (np.arange(M) + 0.5) * (b - a) / M
 
 
@@ -268,11 +290,17 @@ def ball_radial_operator(d, Mr, act=1, part="full", sigma_w=1.0, sigma_b=1.0,
     geometrically graded composite GL in ``phi`` (panel edges 0 and ``n_panels`` points from
     ``phi_min`` to pi); midpoint rule ``r_i = (i + 1/2)/Mr``, weights ``w_i = d r_i^{d-1}/Mr``.
     Returns ``(A, r, w)``; a radial target ``y(r)`` enters as ``y~ = sqrt(w) y(r)``.
+    ``d >= 2``, ``2 <= Mr <= 16384``, ``1 <= n_panels <= 100000``, ``1 <= n_nodes <= 128``
+    integers, ``0 < phi_min < pi``, ``act``/``part``/``sigma_*`` as for :func:`sphere_ntk_spectrum`;
+    ``ValueError`` otherwise.
     """
     d = integer("d", d, 2)
-    Mr = integer("Mr", Mr, 2)
-    act, part = check_activation(act, part)
-    _check_scales(sigma_w, sigma_b)
+    Mr = integer("Mr", Mr, 2, 16384)
+    act, part = check_activation(act, part, m_name="act")
+    sigma_w, sigma_b = _check_scales(sigma_w, sigma_b)
+    n_panels = integer("n_panels", n_panels, 1, 100_000)
+    n_nodes = integer("n_nodes", n_nodes, 1, N_NODES_MAX)
+    phi_min = real("phi_min", phi_min, 0.0, math.pi, lo_open=True, hi_open=True)
     edges = np.concatenate([[0.0], np.geomspace(phi_min, math.pi, n_panels)])
     phi, wq = composite_gauss_legendre(edges, n_nodes)
     wq = wq * np.sin(phi) ** (d - 2)
@@ -283,18 +311,21 @@ def ball_radial_operator(d, Mr, act=1, part="full", sigma_w=1.0, sigma_b=1.0,
     _ball_K0_kernel(r, np.cos(phi), np.sin(phi), 2 * np.sin(phi / 2) ** 2, wq, float(sigma_w),
                     float(sigma_b), act, PARTS.index(part), K)
     sw = np.sqrt(w)
-    return sw[:, None] * K * sw[None, :], r, w
+    A = _checks.finite_out(sw[:, None] * K * sw[None, :], "`d`, `sigma_w`, `sigma_b`", "the radial operator")
+    return A, r, w
 
 
 def tail_sums(c2, total=None):
     """Tail sums ``s_k = sum_{j >= k} c_j^2`` (k = 1-based index); ``total`` = ``||f*||^2`` adds the
-    energy of modes beyond the array (missing energy) to every tail."""
-    c2 = np.asarray(c2, dtype=float)
-    if c2.ndim != 1 or np.any(c2 < 0):
-        raise ValueError("`c2` must be a 1-D array of non-negative numbers")
-    s = np.cumsum(c2[::-1])[::-1]
+    energy of modes beyond the array (missing energy) to every tail.
+
+    ``c2``: a finite, non-empty 1-D array >= 0; ``total``: ``None`` or a finite number >= ``sum(c2)``
+    (up to round-off); ``ValueError`` otherwise."""
+    c2 = array("c2", c2, ndim=1, lo=0.0)
+    s = _checks.finite_out(np.cumsum(c2[::-1])[::-1], "`c2`", "the tail sum")
     if total is not None:
-        extra = float(total) - float(c2.sum())
+        total = nonnegative("total", total)
+        extra = total - float(c2.sum())
         if extra < -1e-10 * max(1.0, float(total)):
             raise ValueError(f"`total` = {total} is smaller than the sum of `c2` = {c2.sum()}")
         s = s + max(extra, 0.0)
@@ -304,11 +335,24 @@ def tail_sums(c2, total=None):
 def fit_spectrum_exponent(values, k_lo, k_hi, k=None):
     """Fit ``values_k ~ A k^{-p}`` over ``k_lo <= k <= k_hi`` (k 1-based unless ``k`` is given).
 
-    Raises ``ValueError`` when the window lies outside the available modes.
+    ``values``: a finite, non-empty 1-D array, > 0 inside the window; ``k``: ``None`` or finite
+    indices of the same shape (e.g. degrees ``l = 0, 1, ...``; only those in the window are
+    fitted); ``1 <= k_lo < k_hi <= max(k)`` with at least 3 modes in the window.  Raises
+    ``ValueError`` otherwise (e.g. when the window lies outside the available modes).
     """
-    values = np.asarray(values, dtype=float)
-    k = np.arange(1, values.size + 1, dtype=float) if k is None else np.asarray(k, dtype=float)
-    if not (1 <= k_lo < k_hi <= k.max()):
-        raise ValueError(f"fit window [k_lo, k_hi] = [{k_lo}, {k_hi}] must satisfy "
+    values = array("values", values, ndim=1)
+    if k is None:
+        k = np.arange(1, values.size + 1, dtype=float)
+    else:
+        k = array("k", k, shape=values.shape)  # e.g. the degree index l = 0, 1, ...
+    k_lo = real("k_lo", k_lo, 1.0)
+    k_hi = real("k_hi", k_hi, 1.0)
+    if not (k_lo < k_hi <= k.max()):
+        raise ValueError(f"fit window [`k_lo`, `k_hi`] = [{k_lo:g}, {k_hi:g}] must satisfy "
                          f"1 <= k_lo < k_hi <= {k.max():g} (the available modes)")
+    sel = (k >= k_lo) & (k <= k_hi)
+    if sel.sum() < 3:
+        raise ValueError(f"fit window [`k_lo`, `k_hi`] = [{k_lo:g}, {k_hi:g}] holds {int(sel.sum())} modes (need 3)")
+    if not np.all(values[sel] > 0):
+        raise ValueError("`values` must be > 0 inside the fit window [`k_lo`, `k_hi`] (a log-log fit)")
     return fit_power_law(k, values, k_lo, k_hi)
