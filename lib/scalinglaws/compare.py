@@ -174,9 +174,12 @@ def paired_difference(draws_a, draws_b) -> tuple[np.ndarray, np.ndarray]:
 def max_log10_deviation(sim_log10, theory_log10, mask=None) -> float:
     """``max |log10 L_sim - log10 L_theory|`` over the points where ``mask`` (a boolean array of
     the same length) is true and the simulation is finite: a diverged simulated point is ``nan``
-    or ``+inf`` and is left out; ``-inf`` (a zero loss) and a non-finite theory are errors."""
+    or ``+inf`` and is left out.  The theory may be non-finite only at points left out (e.g. a
+    learning rate where it diverged too); ``-inf`` in ``sim_log10`` (a zero loss) is an error."""
     s = array("sim_log10", sim_log10, ndim=1, finite=False, allow_nan=True)
-    th = array("theory_log10", theory_log10, ndim=1, shape=(s.size,))
+    th = array("theory_log10", theory_log10, ndim=1, finite=False, allow_nan=True)
+    if th.shape != s.shape:
+        raise ValueError(f"`sim_log10` and `theory_log10` must be 1-D of one length, got {s.shape} and {th.shape}")
     if np.any(s == -np.inf):
         raise ValueError("`sim_log10` must not contain -inf (a zero simulated loss has no log10)")
     ok = np.isfinite(s)
@@ -187,4 +190,6 @@ def max_log10_deviation(sim_log10, theory_log10, mask=None) -> float:
         ok &= m
     if not ok.any():
         raise ValueError("no finite simulated point (`sim_log10`) inside the `mask` to compare")
+    if not np.all(np.isfinite(th[ok])):
+        raise ValueError("`theory_log10` is not finite at every compared point (finite `sim_log10` inside `mask`)")
     return float(np.max(np.abs(s[ok] - th[ok])))

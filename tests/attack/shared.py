@@ -46,7 +46,7 @@ ENTRIES = [
           bad={"draws_b": [DRAWS[:3]], "draws_a": [np.ones((0, 4))]}),
     Entry(compare.max_log10_deviation, (np.log10(SIM.test), np.zeros(4)), dict(mask=np.ones(4, bool)),
           allow={"sim_log10": ["has-nan", "has-inf"]},  # a diverged simulated point: nan/+inf, left out
-          bad={"theory_log10": [np.zeros(3)], "mask": [np.zeros(4, bool), np.ones(3, bool), "all"],
+          bad={"theory_log10": [np.zeros(3), np.full(4, np.nan)], "mask": [np.zeros(4, bool), np.ones(3, bool), "all"],
                "sim_log10": [np.full(4, np.nan)]}),
     Entry(fits.fit_power_law, (X, Y, 2.0, 50.0), dict(min_points=3),
           bad={"x_min": [0.0, -1.0, 60.0], "x_max": [1.0, 1e5 * 0 + 1.5], "min_points": [1, 0, 100],
