@@ -22,6 +22,13 @@ TF = np.geomspace(1.0, 1e4, 12)
 LG = NS[:, None] ** -0.5 + TF[None, :] ** -0.5
 CF = np.geomspace(200.0, 5e4, 5)
 
+# real features: a positive-definite 6 x 6 "K/M" and a pool of 20 inputs with 10 features
+_XF = np.random.default_rng(0).standard_normal((6, 18))
+KF = _XF @ _XF.T / 18 / 6
+YF = np.linspace(-1.0, 1.0, 6)
+PSI_F = np.random.default_rng(1).standard_normal((20, 10))
+Y_F = np.linspace(-1.0, 1.0, 20)
+
 _TIMES_BAD = [np.array([5e-324, 1.0]), np.array([0.0, 1.0]), np.array([-1.0]), np.array([1e300]),
               [1.0, "x"], np.array([1.0, 1e-320])]
 _SIZE_BAD = [0, -3, 0.5, 1000, 1e9]                  # < 1, or > M = 200
@@ -118,4 +125,20 @@ ENTRIES = [
                "eta": [0.0, -0.1, float("nan"), "x", True, np.inf]},
           extra=[Call("eta-unstable", (np.array([0.1, 0.5, 1.0]), np.array([2.0, 4.0])), dict(eta=2.0), names=("eta",)),
                  Call("t-not-multiple-of-eta", (np.array([0.1]), np.array([0.3])), dict(eta=0.2), names=("t", "eta"))]),
+    # --- real features
+    Entry(rf.kernel_features, (KF, YF),
+          bad={"K_over_M": [KF[:3], -KF, np.ones((6, 6)), KF + np.triu(KF, 1), np.full((6, 6), np.nan), "abc",
+                            np.zeros((6, 6)), KF[:1, :1]],
+               "y": [YF[:3], np.full(6, np.nan), "abc", YF[:, None]]}),
+    Entry(rf.simulate_features, (PSI_F, Y_F, 4, 6, T), dict(n_seeds=2, seed=0, eta=None),
+          bad={"psi": [PSI_F[:1], PSI_F[:, :, None], np.full_like(PSI_F, np.nan), "abc"],
+               "y": [Y_F[:3], np.zeros(20), np.full(20, np.inf)],
+               "N": [0, 11, 4.0, "4"], "P": [0, 11, 6.0],
+               "t": [np.array([0.0, 1.0]), np.array([-1.0]), [1.0, "x"], np.array([2.0, 1.0])],
+               "n_seeds": [1, 0, 2.0], "seed": [-1, 2.5, "x"], "eta": [0.0, -0.1, float("nan"), "x", True, np.inf]},
+          allow={"N": ["inf", "None"], "P": ["inf", "None"]},   # no projection / population gradient flow
+          extra=[Call("eta-unstable", (PSI_F, Y_F, 4, 6, np.array([50.0, 100.0])), dict(n_seeds=2, eta=50.0),
+                      names=("eta",)),
+                 Call("t-not-multiple-of-eta", (PSI_F, Y_F, 4, 6, np.array([0.5, 0.75])), dict(n_seeds=2, eta=0.5),
+                      names=("t", "eta"))]),
 ]
