@@ -124,6 +124,7 @@ def main(argv=None) -> int:
             f"({a.timeout:g} s, {a.mem_gb:g} GB). clear = an error naming the parameter (or a documented "
             "divergence flag); unclear = another error or one that does not name it; silent = returned; hang = "
             "past the limits. tests/test_bad_inputs.py asserts every case is clear."))
+    if a.json:
         Path(a.json).write_text(json.dumps({"summary": summary, "cases": [
             {"id": c.id, **{k: results[i][k] for k in ("outcome", "detail")}} for i, c in enumerate(cases)]},
             indent=1) + "\n")
