@@ -11,7 +11,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["integer", "positive", "nonnegative", "choice", "real", "flag", "array", "finite_result"]
+__all__ = ["integer", "positive", "nonnegative", "choice", "real", "flag", "array", "finite_result",
+           "MEMORY_LIMIT", "memory"]
 
 
 def _label(name: str) -> str:
@@ -160,3 +161,15 @@ def finite_result(name: str, value, *, nonnegative_: bool = False):
         raise FloatingPointError(f"{name}: the computation produced a negative value ({a.min()!r}); "
                                  "the inputs are outside the range where it is accurate")
     return value
+
+
+# the largest working memory (bytes) a public function allocates before it refuses: a call past it
+# would be killed or swap, so it is an input error naming the sizes that set it
+MEMORY_LIMIT = 4 * 2 ** 30
+
+
+def memory(nbytes: float, names: str, detail: str) -> None:
+    """Raise ``ValueError`` naming ``names`` if ``nbytes`` exceeds :data:`MEMORY_LIMIT`."""
+    if not math.isfinite(nbytes) or nbytes > MEMORY_LIMIT:
+        raise ValueError(f"{names}: {detail} needs about {nbytes / 2 ** 30:.3g} GiB of memory "
+                         f"(more than {MEMORY_LIMIT / 2 ** 30:.0f} GiB); use smaller sizes")

@@ -3,27 +3,14 @@
 and the divergence mark of the curves returned as arrays)."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
-from .._validation import array, integer, real
+from .._validation import MEMORY_LIMIT, array, integer, memory, real
 from ..compare import DIVERGENCE_FACTOR
 
 __all__ = ["MEMORY_LIMIT", "memory", "noise", "seed", "integer_product", "weights", "tensor", "layers", "scale",
            "mark_divergence"]
-
-# the largest working memory (bytes) a public function allocates before it refuses: a call past it
-# would be killed or swap, so it is an input error naming the sizes that set it
-MEMORY_LIMIT = 4 * 2 ** 30
-
-
-def memory(nbytes: float, names: str, detail: str) -> None:
-    """Raise ``ValueError`` naming ``names`` if ``nbytes`` exceeds :data:`MEMORY_LIMIT`."""
-    if not math.isfinite(nbytes) or nbytes > MEMORY_LIMIT:
-        raise ValueError(f"{names}: {detail} needs about {nbytes / 2 ** 30:.3g} GiB of memory "
-                         f"(more than {MEMORY_LIMIT / 2 ** 30:.0f} GiB); use smaller sizes")
-
 
 def noise(value, name: str = "sigma") -> float:
     """A label-noise std: a finite real >= 0 whose square is finite too (<= 1e150)."""

@@ -3,26 +3,13 @@ lacks: a memory budget, the kernel scales, a trained-network parameter triple, i
 counts, a symmetric matrix and the ``alpha = 1`` restriction of the boundary constants)."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
-from .._validation import array, positive, real
+from .._validation import MEMORY_LIMIT, array, memory, positive, real
 
 __all__ = ["MEMORY_LIMIT", "memory", "scales", "params", "steps", "symmetric", "alpha_one", "points",
            "finite_out"]
-
-# the largest working array (bytes) a public function allocates before it refuses: a call past it
-# would be killed or swap, so it is an input error naming the sizes that set it
-MEMORY_LIMIT = 4 * 2 ** 30
-
-
-def memory(nbytes: float, names: str, detail: str) -> None:
-    """Raise ``ValueError`` naming ``names`` if ``nbytes`` exceeds :data:`MEMORY_LIMIT`."""
-    if not math.isfinite(nbytes) or nbytes > MEMORY_LIMIT:
-        raise ValueError(f"{names}: {detail} needs about {nbytes / 2 ** 30:.3g} GiB of memory "
-                         f"(more than {MEMORY_LIMIT / 2 ** 30:.0f} GiB); use smaller sizes")
-
 
 def scales(sigma_w, sigma_b) -> tuple[float, float]:
     """The weight and bias scales: finite numbers > 0 (at most 1e100, so that their squares and
