@@ -22,7 +22,7 @@ def talbot_floor(n: int, dims: int = 1) -> float:
     """Estimated absolute accuracy of the fixed-Talbot inversion, relative to L(0): truncation
     ``10^(-0.6 n)`` plus double-precision round-off, which grows like ``e^(0.4 n)`` per dimension
     (measured on the exact N = P = inf loss with a 10-30x margin; finite N, P of order 1 can be a few
-    times worse; notes 02 §2.5)."""
+    times worse)."""
     return 10.0 ** (-0.6 * n) + (1e-14 * math.exp(0.4 * n) if dims == 1 else 1e-15 * math.exp(0.8 * n))
 
 

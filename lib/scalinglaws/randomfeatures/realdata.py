@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from .._validation import array, integer
 from ..compare import SimResult
-from .simulation import _check_stable, _check_t_eta, _one_minus_over
+from .simulation import _check_stable, _check_t_eta, _check_width, _one_minus_over
 
 __all__ = ["kernel_features", "simulate_features"]
 
@@ -68,17 +68,6 @@ def kernel_features(K_over_M, y):
     w = proj / s
     c = proj ** 2 / n
     return lam, c, psi, w
-
-
-def _width(v, name, M, *, hi_name="M"):
-    if v is None or (isinstance(v, (float, np.floating)) and v == math.inf):
-        return None
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"`{name}` must be an integer >= 1, None or np.inf, got {v!r}")
-    if v > M:
-        raise ValueError(f"`{name}` must be <= {hi_name} = {M} (the number of features; beyond it the theory "
-                         f"comparison is meaningless), got {name} = {v}")
-    return int(v)
 
 
 def _draw(psi, y, Sig, diag, bvec, y2, N, P, t, eta, rng):
@@ -147,8 +136,8 @@ def simulate_features(psi, y, N, P, t, *, n_seeds=8, seed=0, eta=None) -> SimRes
     if psi.size > _ELEMENTS_MAX:
         raise ValueError(f"`psi` must have at most {_ELEMENTS_MAX:.0e} entries, got {n} x {M}")
     y = array("y", y, ndim=1, shape=(n,))
-    N = _width(N, "N", M)
-    P = _width(P, "P", M)
+    N = _check_width(N, "N", M)  # the simulator's width rule: integer in [1, M], None or inf
+    P = _check_width(P, "P", M)
     if N is not None and N * M > _ELEMENTS_MAX:
         raise ValueError(f"`N` x M must be <= {_ELEMENTS_MAX:.0e}, got {N} x {M}")
     t, eta = _check_t_eta(t, eta)
