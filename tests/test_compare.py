@@ -180,3 +180,33 @@ def test_an_edit_in_another_file_reaches_a_cached_numba_caller(tmp_path):
     strided.write_text(text.replace("    test = Cd[t, t] + sigma2\n", "    test = Cd[t, t] + sigma2 + 1.0\n"))
     after, dir1 = run()
     assert dir1 != dir0 and abs(after - (before + 1.0)) < 1e-12
+
+
+def test_window_mean_averages_each_draw_then_over_draws():
+    t = np.arange(6.0)
+    draws = np.array([[9, 1, 2, 3, 9, 9], [9, 3, 4, 5, 9, 9], [9, 2, 3, 1, 9, 9]], dtype=float)
+    m, se = compare.window_mean(t, draws, 1, 3)
+    per = np.array([2.0, 4.0, 2.0])
+    assert m == pytest.approx(per.mean()) and se == pytest.approx(per.std(ddof=1) / np.sqrt(3))
+    m1, se1 = compare.window_mean(t, draws[0], 0.5, 3.5)        # a single curve: SE undefined
+    assert m1 == pytest.approx(2.0) and se1 == np.inf
+
+
+def test_rise_factor_and_catapult_fraction():
+    assert compare.rise_factor([4.0, 2.0, 1.0, 0.5]) == 1.0                # monotone: no rise
+    assert compare.rise_factor([4.0, 1.0, 3.0, 0.5, 1.5]) == pytest.approx(3.0)  # 1 -> 3 beats 0.5 -> 1.5
+    draws = np.array([[2.0, 1.0, 0.9, 0.8], [2.0, 1.0, 1.6, 0.5], [2.0, 1.0, np.inf, np.inf], [2, 1, 1.2, 0.3]])
+    f, se, k = compare.catapult_fraction(draws, threshold=1.5)
+    assert (k, f) == (2, 0.5) and se == pytest.approx(np.sqrt(0.25 / 4))   # the diverged draw counts
+    assert compare.catapult_fraction(draws, threshold=1.1)[2] == 3
+    with pytest.raises(ValueError, match="threshold"):
+        compare.catapult_fraction(draws, threshold=1.0)
+
+
+def test_proportion_difference_z_is_the_pooled_two_proportion_test():
+    # 1/16 vs 5/8: p = 6/24, se = sqrt(.25 * .75 * (1/16 + 1/8)), z = (0.625 - 0.0625)/se
+    se = np.sqrt(0.25 * 0.75 * (1 / 16 + 1 / 8))
+    assert compare.proportion_difference_z(1, 16, 5, 8) == pytest.approx((5 / 8 - 1 / 16) / se)
+    assert compare.proportion_difference_z(5, 8, 1, 16) == pytest.approx(-(5 / 8 - 1 / 16) / se)   # antisymmetric
+    assert compare.proportion_difference_z(0, 10, 0, 5) == 0.0 and compare.proportion_difference_z(3, 3, 4, 4) == 0.0
+    assert compare.proportion_difference_z(0, 10, 5, 5) > 3      # all-or-nothing: finite and large

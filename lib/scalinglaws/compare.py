@@ -11,7 +11,12 @@ curve into the single numbers that notebooks record as claims:
 * :func:`relative_errors` -- ``|sim/theory - 1|`` at chosen times;
 * :func:`agreement` -- the combined tolerance ``|sim - theory| <= k SE + rel |ref| + floor``;
 * :func:`paired_difference` -- mean and SE of a per-draw difference (e.g. the train-test gap);
-* :func:`max_log10_deviation` -- ``max |log10 L_sim - log10 L_theory|`` over a mask (LR sweeps).
+* :func:`max_log10_deviation` -- ``max |log10 L_sim - log10 L_theory|`` over a mask (LR sweeps);
+* :func:`window_mean` -- a loss averaged over a time window, per draw, with mean and SE over draws
+  (the comparison that stays meaningful when the timing of a transient differs between draws);
+* :func:`rise_factor` and :func:`catapult_fraction` -- the transient rise of a loss curve above its
+  running minimum, and the fraction of draws whose rise exceeds a threshold (catapults);
+* :func:`proportion_difference_z` -- the pooled two-proportion z-score of two such fractions.
 """
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ import numpy as np
 from ._validation import array, nonnegative, positive
 
 __all__ = ["SimResult", "seed_mean_se", "z_scores", "relative_errors", "agreement", "paired_difference",
-           "max_log10_deviation", "DIVERGENCE_FACTOR"]
+           "max_log10_deviation", "window_mean", "rise_factor", "catapult_fraction", "proportion_difference_z",
+           "DIVERGENCE_FACTOR"]
 
 DIVERGENCE_FACTOR = 1e8   # a loss above DIVERGENCE_FACTOR * L(0), or non-finite, counts as diverged
 
@@ -193,3 +199,78 @@ def max_log10_deviation(sim_log10, theory_log10, mask=None) -> float:
     if not np.all(np.isfinite(th[ok])):
         raise ValueError("`theory_log10` is not finite at every compared point (finite `sim_log10` inside `mask`)")
     return float(np.max(np.abs(s[ok] - th[ok])))
+
+
+def _window(t, t_lo, t_hi):
+    t_lo = nonnegative("t_lo", t_lo)
+    t_hi = nonnegative("t_hi", t_hi)
+    if not t_lo <= t_hi:
+        raise ValueError(f"the window must satisfy `t_lo` <= `t_hi`, got [{t_lo:g}, {t_hi:g}]")
+    sel = (t >= t_lo) & (t <= t_hi)
+    if not sel.any():
+        raise ValueError(f"the window [`t_lo`, `t_hi`] = [{t_lo:g}, {t_hi:g}] holds no time of `t` "
+                         f"(range [{t.min():g}, {t.max():g}])")
+    return sel
+
+
+def window_mean(t, curves, t_lo, t_hi) -> tuple[float, float]:
+    """Average of each curve over the times ``t_lo <= t <= t_hi``, then the mean and standard error
+    over curves (:func:`seed_mean_se`: ``(mean, inf)`` for a single curve, e.g. a theory curve).
+
+    ``t``: finite, strictly increasing 1-D; ``curves``: finite, shape ``(len(t),)`` (one curve) or
+    ``(n, len(t))`` (one row per draw; leave diverged draws out first); ``0 <= t_lo <= t_hi`` with
+    at least one time inside.  Raises ``ValueError`` otherwise."""
+    t = array("t", t, ndim=1, increasing=True)
+    c = array("curves", curves, ndim=(1, 2))
+    c2 = c[None, :] if c.ndim == 1 else c
+    if c2.shape[1] != t.size:
+        raise ValueError(f"`curves` must have {t.size} times per curve (the length of `t`), got shape {c.shape}")
+    sel = _window(t, t_lo, t_hi)
+    m, se = seed_mean_se(c2[:, sel].mean(axis=1))
+    return float(m), float(se)
+
+
+def rise_factor(curve) -> float:
+    """``max_t L(t) / min_{s <= t} L(s)``: how far a loss curve climbs above its running minimum (1
+    for a non-increasing curve).  ``curve``: finite, > 0, 1-D, at least 2 points."""
+    c = array("curve", curve, ndim=1, lo=0.0)
+    if c.size < 2:
+        raise ValueError(f"`curve` needs at least 2 points, got {c.size}")
+    if np.any(c <= 0):
+        raise ValueError("`curve` must be > 0 (a loss; the rise is a ratio)")
+    return float(np.max(c / np.minimum.accumulate(c)))
+
+
+def catapult_fraction(draws, threshold: float = 1.5) -> tuple[float, float, int]:
+    """Fraction of draws (rows of ``draws``, shape ``(n, T)``, ``n >= 1``) whose
+    :func:`rise_factor` is at least ``threshold`` (finite, > 1): ``(fraction, SE, count)`` with the
+    binomial ``SE = sqrt(f(1 - f)/n)`` (``0`` when every draw or none catapults).  A diverged draw
+    (a non-finite entry) counts as a catapult that did not come back; every entry must be > 0
+    where finite.  Raises ``ValueError`` otherwise."""
+    d = array("draws", draws, ndim=2, finite=False)
+    threshold = positive("threshold", threshold)
+    if not threshold > 1:
+        raise ValueError(f"`threshold` must be > 1 (a rise above the running minimum), got {threshold}")
+    if d.shape[1] < 2 or d.shape[0] < 1:
+        raise ValueError(f"`draws` must have shape (n >= 1, T >= 2), got {d.shape}")
+    fin = np.isfinite(d)
+    if np.any(d[fin] <= 0):
+        raise ValueError("`draws` must be > 0 where finite (losses)")
+    up = np.array([True if not fin[i].all() else rise_factor(d[i]) >= threshold for i in range(d.shape[0])])
+    n = up.size
+    f = float(up.mean())
+    return f, math.sqrt(f * (1 - f) / n), int(up.sum())
+
+
+def proportion_difference_z(k0, n0, k1, n1) -> float:
+    """Pooled two-proportion z-score of ``k1/n1 - k0/n0``:
+    ``(p1 - p0)/sqrt(p (1 - p) (1/n0 + 1/n1))`` with ``p = (k0 + k1)/(n0 + n1)``.  Well defined when
+    one fraction is 0 or 1 (unlike the unpooled binomial errors); ``0`` when both samples are all
+    successes or all failures.  ``n0, n1`` integers >= 1, ``0 <= k <= n`` integers."""
+    from ._validation import integer
+    n0, n1 = integer("n0", n0, 1), integer("n1", n1, 1)
+    k0, k1 = integer("k0", k0, 0, n0), integer("k1", k1, 0, n1)
+    p = (k0 + k1) / (n0 + n1)
+    if p in (0.0, 1.0):
+        return 0.0
+    return (k1 / n1 - k0 / n0) / math.sqrt(p * (1 - p) * (1 / n0 + 1 / n1))

@@ -99,15 +99,19 @@ def legend_theory_vs_sim(ax, loc="lower left", theory_label="theory", sim_label=
     return leg
 
 
-def lr_transfer_panels(axs, study, *, label, ylim, vlines=(), titles=None):
+def lr_transfer_panels(axs, study, *, label, ylim, vlines=(), titles=None, edges=None):
     """Draw a learning-rate-transfer study (:class:`scalinglaws.deeplinear.TransferStudy`): one
     panel per parameterisation, ``log10 L(T-1)`` against ``eta0`` for every width (theory lines,
     refined optima as dots, simulations as markers with one-SE bars).  ``label(width)`` gives the
-    legend text, ``vlines`` a list of ``(eta0, linestyle)`` guides drawn on every panel."""
+    legend text, ``vlines`` a list of ``(eta0, linestyle)`` guides drawn on every panel, ``edges``
+    an optional ``{width: eta0}`` (e.g. the lazy stability edge of each width) drawn as a
+    downward triangle in the width's colour at the top of every panel."""
     titles = {"ntk": "NTK", "mup": "μP"} if titles is None else titles
     cols = colors(len(study.widths))
     for ax, par in zip(axs, study.pars):
         for w, c in zip(study.widths, cols):
+            if edges is not None and w in edges:
+                ax.plot([edges[w]], [ylim[1] - 0.04 * (ylim[1] - ylim[0])], "v", color=c, ms=7, clip_on=False)
             r = study.sweeps[par, w]
             theory(ax, study.etas, np.where(np.isfinite(r.values), r.values, np.nan), color=c, label=label(w),
                    gaps=True)

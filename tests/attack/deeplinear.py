@@ -130,6 +130,17 @@ ENTRIES = [
           allow={"weights": ["None"]},        # documented: unit weights
           extra=[Call("divergent-eta0", (1, 50.0, 8, LAM, B2), flagged=_inf_tail)]),
     Entry(dl.rich_exponent, (0.5,), bad={"beta": [0, -0.5, 1e400]}),
+    # --- the lazy edge of stability (free probability)
+    Entry(dl.stability_edge, (2, 1.0), dict(alpha=2.0, parameterization="ntk"),
+          bad={"L": [0, -1, 2.5, 10 ** 12], "nu": _POS, "alpha": _POS, "parameterization": ["NTK", None, 1]},
+          allow={"nu": ["inf"], "alpha": ["None", "inf"]},   # documented: infinite width; population GD
+          check=lambda e: 0 < e.eta_max < e.infinite_width_eta_max and np.isfinite(e.lam_max)),
+    Entry(dl.ntk_moments, (2, 1.0, 6), dict(alpha=0.5),
+          bad={"L": [0, -1, 2.5, 10 ** 12], "nu": _POS, "n": [-1, 2.5, 10 ** 6], "alpha": _POS},
+          allow={"nu": ["inf"], "alpha": ["None", "inf"]},
+          check=lambda m: m[0] == 1 and abs(m[1] - 3) < 1e-12 and np.all(np.isfinite(m)),
+          extra=[Call("moment-overflow", (10, 1.0, 300), names=("n",))]),
+    Entry(dl.StabilityEdge(2, 1.0, None, "mup", 10.0, 0.2, 3.0, 2 / 3).ratio, (0.1,), bad={"eta0": _POS}),
     # --- power-law data
     Entry(dl.powerlaw_spectrum, (6, 1.5, 0.5),
           bad={"K": [1, 0, -2, 2.5, 10 ** 12], "a": [1.0, 0.5, -1.0, 0, 1e400], "beta": _POS + [1e400]}),

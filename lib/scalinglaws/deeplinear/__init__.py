@@ -7,7 +7,9 @@ Theory and simulation of the same model take the same arguments in the same orde
   infinite or finite width, population GD or online SGD), both returning a :class:`DMFTResult`;
 * the finite networks they describe: :func:`simulate_dln`, :func:`simulate_powerlaw`, averaged over
   seeds by :func:`simulate_seeds` (a :class:`scalinglaws.compare.SimResult`);
-* closed forms (lazy limit, rich exponent), power-law data, learning-rate sweeps.
+* closed forms (lazy limit, rich exponent), power-law data, learning-rate sweeps;
+* the exact lazy edge of stability at finite width from free probability: :func:`stability_edge`,
+  :func:`ntk_moments` (:mod:`.stability`).
 
 Layout: :mod:`.dmft` (validation and dispatch), :mod:`.fixed_point` (the equations as dense
 matrix algebra, the NumPy reference), :mod:`._causal` (the packed single-pass kernel and the legend
@@ -24,6 +26,7 @@ from .lr_sweep import SweepResult, lr_sweep, refine_argmin
 from .lr_transfer import TransferStudy, transfer_study
 from .modes import FULL_BATCH, ONLINE_SGD, POPULATION
 from .simulation import loss_half_train, rank_one_step, simulate_dln, simulate_powerlaw, simulate_seeds
+from .stability import StabilityEdge, StabilityEdgeError, ntk_moments, stability_edge
 
 __all__ = [
     # DMFT
@@ -34,6 +37,8 @@ __all__ = [
     "check_spectrum",
     # simulation
     "simulate_dln", "simulate_powerlaw", "simulate_seeds", "rank_one_step", "loss_half_train",
+    # the lazy edge of stability (free probability)
+    "stability_edge", "ntk_moments", "StabilityEdge", "StabilityEdgeError",
     # learning-rate sweeps
     "lr_sweep", "refine_argmin", "SweepResult", "transfer_study", "TransferStudy",
 ]
