@@ -110,12 +110,14 @@ ENTRIES = [
     Entry(ntk.tail_sums, (C2,), dict(total=5.0),
           allow={"total": ["None"]},  # documented: no missing energy
           bad={"c2": [-C2, np.ones((2, 2)), [1.0, "x"]], "total": [-1.0, 0.5, "1"]}),
-    Entry(ntk.fit_spectrum_exponent, (V12, 2, 10),
+    Entry(ntk.fit_spectrum_exponent, (V12, 2, 10), dict(method="slope"),
           allow={"k": ["None"], "k_lo": ["2.5"], "k_hi": ["2.5"]},  # default k = 1..n; real window bounds
           bad={"values": [-V12, np.zeros(12), np.ones((2, 6)), [1.0, "x"]], "k_lo": [0, -1, 10, 20],
-               "k_hi": [2, 1, 100], "k": [np.arange(1.0, 6.0), -K12, np.ones((2, 6))]},
-          extra=[Call("k-given", (V12, 2, 10), dict(k=K12[::-1] * 0 + 1.0), names=("k_lo", "k_hi", "k"))]),
-    Entry(ntk.fit_spectrum_exponent, (V12, 2.0, 10.0), dict(k=K12), bad={"k": [K12[:5], np.full(12, np.nan)]}),
+               "k_hi": [2, 1, 100], "k": [np.arange(1.0, 6.0), -K12, np.ones((2, 6))],
+               "method": ["spline", None, 1]},
+          extra=[Call("k-given", (V12, 2, 10), dict(k=K12[::-1] * 0 + 1.0, method="slope"), names=("k_lo", "k_hi", "k")),
+                 Call("too-few-for-extrapolation", (V12, 2, 10), dict(method="extrapolated"), names=("k_lo", "k_hi"))]),
+    Entry(ntk.fit_spectrum_exponent, (V12, 2.0, 10.0), dict(k=K12, method="offset"), bad={"k": [K12[:5], np.full(12, np.nan)]}),
     # --- asymptotics
     Entry(ntk.loss_gradient_flow, (LAM, C2, T), dict(missing=0.1),
           bad={"lam": [-LAM, LAM[:3], LAM[None, :], [1.0, "x"]], "c2": [-C2, C2[:5], np.ones((2, 4))],
