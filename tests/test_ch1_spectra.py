@@ -121,7 +121,7 @@ def test_tail_sums_and_windows():
     np.testing.assert_allclose(ntk.tail_sums(c2), [7, 3, 1])
     np.testing.assert_allclose(ntk.tail_sums(c2, total=8.0), [8, 4, 2])
     with pytest.raises(ValueError, match="fit window"):
-        ntk.fit_spectrum_exponent(np.ones(10), 5, 20)
+        ntk.fit_spectrum_exponent(np.ones(10), 5, 20, method="slope")
     with pytest.raises(ValueError, match="total"):
         ntk.tail_sums(c2, total=5.0)
 
