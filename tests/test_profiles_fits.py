@@ -35,6 +35,19 @@ def test_fit_recovers_exact_power_law():
     assert fit.x_min >= 10 and fit.x_max <= 1e3 and fit.rms_log_residual < 1e-12
 
 
+def test_fit_rms_log_residual_against_polyfit():
+    # a curved, noisy set: the rms of the log residuals against an independent least-squares fit
+    rng = np.random.default_rng(3)
+    x = np.logspace(0, 3, 40)
+    y = 2.0 * x ** -1.2 * np.exp(0.3 * rng.standard_normal(x.size)) * (1 + 5 / x)
+    fit = fit_power_law(x, y, 1, 1e3)
+    c = np.polyfit(np.log(x), np.log(y), 1)
+    resid = np.log(y) - np.polyval(c, np.log(x))
+    assert fit.exponent == pytest.approx(-c[0], rel=1e-10) and fit.C == pytest.approx(np.exp(c[1]), rel=1e-10)
+    assert fit.rms_log_residual == pytest.approx(np.sqrt(np.mean(resid ** 2)), rel=1e-10)
+    assert fit.rms_log_residual > 0.1
+
+
 def test_fit_window_errors():
     x = np.logspace(0, 2, 10)
     with pytest.raises(ValueError, match="holds 0 points"):
