@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: env data book test unit bench bench-env attack clean
+.PHONY: env data book test unit bench bench-env attack mutation clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ bench: $(STAMP)
 # The bad-input attack (issue 14): counts per module -> benchmarks/results/attack.json (benchmark page).
 attack: $(STAMP) data
 	$(BIN)/python tools/attack_api.py --bench
+
+# Mutation testing (issue 11 item 3): one-formula mutations of the science modules, each run against
+# the tests of its module -> benchmarks/results/mutation.json (kill fraction on the benchmark page).
+# About 30 min here (each mutation recompiles the numba kernels of its subpackage). After adding tests
+# for survivors, `$(BIN)/python tools/mutation.py --rerun-survivors` reruns only those (refused if lib/ changed).
+mutation: $(STAMP) data
+	nice -n 10 $(BIN)/python tools/mutation.py
 
 bench-env:
 	$(PYTHON) -m venv .venv-nt

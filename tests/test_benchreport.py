@@ -32,3 +32,13 @@ def test_goals_without_results_are_not_run_and_nan_is_not_met():
 def test_table_html_escapes_and_formats():
     h = B.table_html({"name": "x", "title": "<t>", "rows": [{"a": 1.23456, "b": "<b>", "c": math.nan}]})
     assert "&lt;t&gt;" in h and "&lt;b&gt;" in h and "1.23" in h and "n/a" in h and "<b>" not in h.replace("<b>No", "")
+
+
+def test_mutation_goal_reads_the_kill_fraction():
+    goal = "Tests notice wrong formulas: >= 95 % of the one-formula mutations killed (tools/mutation.py)"
+    muts = [{"id": f"m{i}", "killed": i != 0} for i in range(20)] + [{"id": "stale", "killed": None}]
+    g = {r["goal"]: r for r in B.goals([{"name": "mutation", "counted": 20, "killed": 19, "kill_fraction": 0.95,
+                                          "mutations": muts}])}
+    assert g[goal]["status"] == "met" and "19/20" in g[goal]["measured"] and "survivors: m0" in g[goal]["measured"]
+    g = {r["goal"]: r for r in B.goals([{"name": "mutation", "counted": 20, "killed": 18, "kill_fraction": 0.9}])}
+    assert g[goal]["status"] == "NOT met"

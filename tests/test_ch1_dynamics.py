@@ -128,3 +128,24 @@ def test_boundary_constants_against_notes_values():
     assert abs(ntk.boundary_constant_1d([0.25, 0.75], [1, 1], lambda x: 1.0) - 1 / (2 * math.sqrt(2))) < 1e-15
     p0 = 1 / math.sqrt(2 * math.pi)
     assert abs(ntk.boundary_constant_1d([0.0], [1.0], lambda x: p0) / 0.11166 - 1) < 1e-4
+
+
+def test_network_output_and_empirical_ntk_against_direct_formulas():
+    # F(x) = a_lazy N^{-1/2} sum_n a_n relu(sigma_w w_n.x + sigma_b b_n), written out as a loop, and
+    # the empirical NTK as the Gram matrix of the parameter gradients of the unscaled network
+    # (central finite differences of network_output), at sigma_w, sigma_b != 1 and generic (not
+    # antisymmetric) parameters
+    rng = np.random.default_rng(5)
+    N, d, M, sw, sb, al = 7, 3, 5, 1.7, 0.6, 2.5
+    w, b, a = rng.standard_normal((N, d)), rng.standard_normal(N), rng.standard_normal(N)
+    X = rng.standard_normal((M, d))
+    F = ntk.network_output(X, w, b, a, a_lazy=al, sigma_w=sw, sigma_b=sb)
+    ref = [al * sum(a[n] * max(sw * w[n] @ X[i] + sb * b[n], 0.0) for n in range(N)) / math.sqrt(N) for i in range(M)]
+    np.testing.assert_allclose(F, ref, rtol=1e-12)
+    theta = np.concatenate([w.ravel(), b, a])
+
+    def f(th):
+        return ntk.network_output(X, th[:N * d].reshape(N, d), th[N * d:N * d + N], th[N * d + N:], sigma_w=sw, sigma_b=sb)
+    h = 1e-6
+    J = np.array([(f(theta + h * e) - f(theta - h * e)) / (2 * h) for e in np.eye(theta.size)]).T
+    np.testing.assert_allclose(ntk.empirical_ntk(X, w, b, a, sigma_w=sw, sigma_b=sb), J @ J.T, rtol=1e-6, atol=1e-8)

@@ -170,3 +170,26 @@ def test_sphere_boundary_constant_against_the_loss_curve(m, lmax):
     t = 1.0 / mu[100]
     L = ntk.loss_gradient_flow(mu, e, np.array([t]), missing=miss)[0]
     assert abs(L * t ** (1.0 / (m + 1)) / C - 1) < 5e-3
+
+
+@pytest.mark.parametrize("M, a, b", [(2, 0.0, 1.0), (7, -1.0, 3.0), (100, 0.25, 0.5)])
+def test_grid_1d_is_the_midpoint_rule(M, a, b):
+    # the midpoint rule: symmetric about (a + b)/2, inside (a, b), exact for linear functions and
+    # with the known error -(b - a)^2/(12 M^2) on the mean of x^2 (independent closed forms)
+    x = ntk.grid_1d(M, a, b)
+    h = (b - a) / M
+    assert x.size == M and np.all(np.diff(x) > 0) and x[0] > a and x[-1] < b
+    np.testing.assert_allclose(x + x[::-1], a + b, rtol=0, atol=1e-13)
+    assert x[0] - a == pytest.approx(h / 2, rel=1e-12)
+    assert np.mean(x ** 2) == pytest.approx((a * a + a * b + b * b) / 3 - (b - a) ** 2 / (12 * M * M), rel=1e-12)
+
+
+def test_problem_targets_carry_their_energy():
+    # Parseval with an orthonormal eigenbasis: sum_k c2_k = |target|^2 in the problem's measure,
+    # i.e. the grid mean of y^2 in 1D and P(|x| < R) = R^d (midpoint rule, O(1/Mr)) on the ball
+    ind = lambda x: ((x > 0.25) & (x < 0.75)).astype(float)
+    x, lam, c2 = ntk.gram_problem_1d(200, ind)
+    assert c2.sum() == pytest.approx(np.mean(ind(x) ** 2), rel=1e-10)
+    for d, R in [(2, 0.5), (3, 0.7)]:
+        lam, c2 = ntk.ball_problem(d, 400, R=R)
+        assert c2.sum() == pytest.approx(R ** d, rel=5.0 * d / 400)

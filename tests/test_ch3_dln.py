@@ -137,9 +137,12 @@ def test_window_independence_near_edge():
         np.testing.assert_allclose(r.test, ref.test, rtol=1e-8)
 
 
-def test_residual_zero_branch_is_one_layer_net():
-    a = dl.dmft_dln(3, 1.0, 1.0, 0.1, 20, alpha=2.0, residual=True, branch=0.0)
-    b = dl.dmft_dln(1, 1.0, 1.0, 0.1, 20, alpha=2.0)
+@pytest.mark.parametrize("kw", [dict(alpha=2.0), dict(alpha=2.0, sigma=0.5), dict(alpha_B=1.0, sigma=0.5)])
+def test_residual_zero_branch_is_one_layer_net(kw):
+    # the residual solver (full T x T storage) against the plain causal solver, a different code
+    # path; with label noise in full batch and online SGD, where sigma^2 enters C_D and the batch noise
+    a = dl.dmft_dln(3, 1.0, 1.0, 0.1, 20, residual=True, branch=0.0, **kw)
+    b = dl.dmft_dln(1, 1.0, 1.0, 0.1, 20, **kw)
     np.testing.assert_allclose(a.test, b.test, rtol=1e-12)
     np.testing.assert_allclose(a.train, b.train, rtol=1e-12)
 
@@ -327,3 +330,20 @@ def test_final_log10_propagates_the_standard_error():
     assert lg == pytest.approx(3.0, rel=1e-15) and se == pytest.approx(0.01, rel=1e-14)   # d log10 L = dL / (L ln 10)
     r = SimResult(t, np.array([5.0, 1000.0]), np.array([0.0, 10 * math.log(10)]), one, one, one, one, 1)
     assert all(math.isnan(v) for v in r.final_log10())
+
+
+def test_transfer_deviation_counts_only_rates_up_to_the_optimum():
+    # theory L = 1 + (log(eta/0.1))^2 with its optimum at eta = 0.1; the "simulation" equals it up to
+    # 1.05 x the optimum and is off by a factor 10 above: the deviation must see only the agreement
+    # below, and the whole disagreement when up_to covers every rate
+    theory = lambda par, width, eta: 1.0 + np.log(eta / 0.1) ** 2
+    eta_sim = np.array([0.03, 0.06, 0.1, 0.2, 0.4])
+
+    def sim_point(par, width, eta):
+        L = theory(par, width, eta) * (10.0 if eta > 0.105 else 1.0)
+        return math.log10(L), 0.01
+    st = dl.transfer_study(theory, np.geomspace(0.01, 1, 41), [1.0], sim_point=sim_point, eta_sim=eta_sim,
+                           sim_widths=(1.0,), pars=("mup",))
+    th_log = lambda par, w, eta: math.log10(theory(par, w, eta))
+    assert st.max_deviation(th_log)["mup", 1.0] == pytest.approx(0.0, abs=1e-12)
+    assert st.max_deviation(th_log, up_to=10.0)["mup", 1.0] == pytest.approx(1.0, abs=1e-12)

@@ -210,3 +210,10 @@ def test_proportion_difference_z_is_the_pooled_two_proportion_test():
     assert compare.proportion_difference_z(5, 8, 1, 16) == pytest.approx(-(5 / 8 - 1 / 16) / se)   # antisymmetric
     assert compare.proportion_difference_z(0, 10, 0, 5) == 0.0 and compare.proportion_difference_z(3, 3, 4, 4) == 0.0
     assert compare.proportion_difference_z(0, 10, 5, 5) > 3      # all-or-nothing: finite and large
+
+
+def test_agreement_tolerance_includes_the_floor():
+    # |sim - th| = 0.1 against k SE + rel |th| + floor = 1 x 0.02 + 0.01 x 1 + 0.17 = 0.2
+    a = compare.agreement(np.array([1.1]), np.array([0.02]), np.array([1.0]), k=1.0, rel=0.01, floor=0.17)
+    assert a["ratio"] == pytest.approx(0.5, rel=1e-12)
+    assert a["max_z"] == pytest.approx(5.0, rel=1e-12) and a["max_rel"] == pytest.approx(0.1, rel=1e-12)

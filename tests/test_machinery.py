@@ -3,6 +3,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,16 @@ def test_expected_seconds_for_the_progress_estimate(tmp_path):
     assert expected_seconds(tmp_path, "default", nbs) is None         # other profile
     (res / "notebooks_fast.json").write_text("{not json")
     assert expected_seconds(tmp_path, "fast", nbs) is None
+
+
+def test_mutation_list_matches_the_library():
+    # tools/mutation.py: every snippet is in its file exactly once, every mutated file compiles and
+    # every mapped test file exists, so a refactor cannot silently turn mutations stale
+    import importlib.util
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("mutation_tool", root / "tools" / "mutation.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod          # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    assert len(mod.MUTATIONS) >= 60
+    assert mod.check(mod.MUTATIONS) == []

@@ -134,6 +134,15 @@ def goals(results: list[dict]) -> list[dict]:
         add("Cost models read against the machine's measured limits", "; ".join(parts), True)
     else:
         add("Cost models read against the machine's measured limits", "", None)
+    mu = R.get("mutation")
+    goal = "Tests notice wrong formulas: >= 95 % of the one-formula mutations killed (tools/mutation.py)"
+    if mu and mu.get("counted"):
+        frac = mu["kill_fraction"]
+        surv = [m["id"] for m in mu.get("mutations", []) if m.get("killed") is False]
+        add(goal, f"{mu['killed']}/{mu['counted']} killed ({100 * frac:.1f} %)"
+            + (f"; survivors: {', '.join(surv)}" if surv else "; no survivors"), frac >= 0.95)
+    else:
+        add(goal, "", None)
     nb = [r for r in results if str(r.get("name", "")).startswith("notebooks_")]
     add("Whole book: wall time per notebook per profile", ", ".join(sorted(r["name"] for r in nb)) or "",
         True if nb else None)
