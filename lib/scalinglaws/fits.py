@@ -248,23 +248,19 @@ def tail_exponent(x, y, x_min: float, x_max: float, *, method: str, pieces: int 
     pieces = integer("pieces", pieces, lo=3)
     mid = math.sqrt(x_min * x_max)
 
-    def est(a, b, need):
+    def est(a, b, need, n_pieces):
         xs, ys = _window(x, y, a, b, need)
         if method == "slope":
             f = fit_power_law(xs, ys, a, b)
             return f.exponent, f.C, 0.0, xs
         if method == "offset":
             return (*_offset_fit(xs, ys), xs)
-        return (*_extrapolated_fit(xs, ys, pieces), xs)
+        return (*_extrapolated_fit(xs, ys, n_pieces), xs)
 
+    half = max(3, pieces // 2)                       # sub-windows of the upper half (extrapolated)
     need = {"slope": 3, "offset": 5, "extrapolated": 2 * pieces}[method]
-    p, C, x0, xs = est(x_min, x_max, need)
-    need_half = {"slope": 3, "offset": 4, "extrapolated": 2 * max(3, pieces // 2)}[method]
-    if method == "extrapolated":
-        pieces_full, pieces = pieces, max(3, pieces // 2)
-        p_up = est(mid, x_max, need_half)[0]
-        pieces = pieces_full
-    else:
-        p_up = est(mid, x_max, need_half)[0]
+    need_half = {"slope": 3, "offset": 4, "extrapolated": 2 * half}[method]
+    p, C, x0, xs = est(x_min, x_max, need, pieces)
+    p_up = est(mid, x_max, need_half, half)[0]
     return TailExponentFit(exponent=float(p), uncertainty=float(abs(p - p_up)), method=method, C=float(C),
                            x0=float(x0), x_min=float(xs.min()), x_max=float(xs.max()), n=int(xs.size))
