@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: env data book test unit bench bench-env attack mutation clean
+.PHONY: env data book test unit bench bench-env attack mutation screenshots clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ mutation: $(STAMP) data
 bench-env:
 	$(PYTHON) -m venv .venv-nt
 	.venv-nt/bin/python -m pip install --quiet "neural-tangents==0.6.5" "jax==0.4.30" "jaxlib==0.4.30" "tf2jax==0.3.6"
+
+# Screenshots of every page of the built website (make book first; SITE=_build/ci/_build/html for
+# the fast-profile build of make test) with headless Chromium, 1280 px wide -> _build/screenshots.
+SITE ?= _build/html
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py $(SITE) --out _build/screenshots
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not notebook"

@@ -2,8 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/bench_dln.py`` (or ``make bench``).
 
-* DMFT: the single-pass causal solver (numba, notes 03 §2.7b) vs the growing-window fixed point
-  (NumPy, §2.7a) at T = 100, 200, 300 (the fixed point at T = 1000 would take hours; its time is
+* DMFT: the single-pass causal solver (numba) vs the growing-window fixed point
+  (NumPy) at T = 100, 200, 300 (the fixed point at T = 1000 would take hours; its time is
   extrapolated from the fitted growth), and the causal solver alone up to T = 1000; growth
   exponents of time vs T fitted (expected T^3 for the causal solver).
 * Simulation: our rank-one GD step (never forms the P x N hidden activations, O(PD + L N^2) per

@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/bench_rf.py`` (or ``make bench``).
 * The issue-4 targets: one P = infinity theory curve (50 times, M = 10^6 modes, binned) and the
   general (N, P) two-frequency theory (M = 2000, 50 times).
 * Binned-mode theory vs exact-mode theory for the same problem (M = 10^5 and 10^6), with the
-  relative difference of the curves: the binning (1000 exact modes + 1500 log bins, notes 02 §2.5)
+  relative difference of the curves: the binning (1000 exact modes + 1500 log bins)
   buys the speed at a stated accuracy.
 * The 2x2 two-frequency theory's cost vs M (exact modes), with its fitted growth exponent.
 * The exact eigenbasis simulation (one factorisation per draw).

@@ -23,7 +23,7 @@ Importing :mod:`scalinglaws` imports none of the subpackages; ``from scalinglaws
 """
 from ._numba_cache import configure_numba_cache as _configure_numba_cache
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["__version__"]
 
 _configure_numba_cache()

@@ -57,7 +57,9 @@ def theory(ax, x, y, color=None, label=None, *, gaps: bool = False, **kw):
     with ``gaps=True`` a ``nan`` in ``y`` is drawn as a gap (e.g. a diverged learning rate)."""
     x, y = _xy(x, y, nan_ok=flag("gaps", gaps))
     kw.setdefault("lw", 1.6)
-    return ax.plot(x, y, "-", color=color, label=label, **kw)
+    if "ls" not in kw and "linestyle" not in kw:
+        kw["ls"] = "-"   # a caller's own line style (e.g. dashed) replaces the solid default
+    return ax.plot(x, y, color=color, label=label, **kw)
 
 
 def simulation(ax, x, y, yerr=None, color=None, label=None, marker="o", **kw):
@@ -86,7 +88,9 @@ def reference_slope(ax, x0, x1, y0, slope, label=None, **kw):
     slope = real("slope", slope)
     kw.setdefault("color", "0.35")
     kw.setdefault("lw", 1.0)
-    return ax.plot(x, y0 * (x / x[0]) ** slope, "--", label=label, **kw)
+    if "ls" not in kw and "linestyle" not in kw:
+        kw["ls"] = "--"
+    return ax.plot(x, y0 * (x / x[0]) ** slope, label=label, **kw)
 
 
 def legend_theory_vs_sim(ax, loc="lower left", theory_label="theory", sim_label="simulation"):

@@ -37,7 +37,9 @@ learning rates x data sizes ...) and returns the results in grid order:
   temporary file of a killed writer is removed by the next cached sweep (:func:`clean_orphans`).
 * **progress**: a ``tqdm`` bar (``tqdm.auto``, so it renders in notebooks too) with the
   estimated time left, drawn once a sweep has run for ``BAR_DELAY_S`` = 2 s (short sweeps stay
-  silent); ``progress=False`` silences it.
+  silent); ``progress=False`` silences it, and so does ``SCALINGLAWS_PROGRESS=0`` in the
+  environment for every sweep left at its default (the book builds set it: a bar is noise in an
+  executed page).
 
 Example::
 
@@ -471,7 +473,7 @@ def _progress_bar(total, initial, desc, progress):
 
 
 def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
-          progress: bool = True, desc: str | None = None) -> list:
+          progress: bool | None = None, desc: str | None = None) -> list:
     """Evaluate ``fn(**p)`` (plus ``seed=derive_seed(seed, p)`` if ``seed`` is given) for every
     ``p`` in ``points`` and return the results in the order of ``points``.
 
@@ -489,9 +491,10 @@ def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
         Base seed; each point gets its own seed derived from it and its parameters.
     cache : ``None``, ``True`` or a folder
         Disk cache of results (see the module docstring).
-    progress, desc : bool, str
+    progress, desc : bool or None, str
         A text/notebook progress bar labelled ``desc`` (default: the function's name);
-        ``progress=False`` draws nothing.
+        ``progress=False`` draws nothing; ``None`` (default) draws one unless the environment sets
+        ``SCALINGLAWS_PROGRESS=0``.
     """
     if not callable(fn):
         raise ValueError(f"`fn` must be callable, got {fn!r}")
@@ -504,8 +507,13 @@ def sweep(fn, points, *, executor="auto", seed: int | None = None, cache=None,
         raise ValueError(f"`seed` must be None or an integer >= 0, got {seed!r}")
     if not (cache is None or isinstance(cache, (bool, str, os.PathLike))):
         raise ValueError(f"`cache` must be None, True/False or a folder path, got {cache!r}")
+    if progress is None:
+        flag = os.environ.get("SCALINGLAWS_PROGRESS", "1").strip()
+        if flag not in ("0", "1"):
+            raise ValueError(f"environment variable SCALINGLAWS_PROGRESS must be '0' or '1', got {flag!r}")
+        progress = flag == "1"
     if not isinstance(progress, bool):
-        raise ValueError(f"`progress` must be True or False, got {progress!r}")
+        raise ValueError(f"`progress` must be None, True or False, got {progress!r}")
     if desc is not None and not isinstance(desc, str):
         raise ValueError(f"`desc` must be None or a string, got {desc!r}")
     if isinstance(points, (str, bytes, dict)) or not hasattr(points, "__iter__"):

@@ -401,11 +401,9 @@ class ClaimBook:
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
-        return version("scalinglaws")
-    except Exception:  # pragma: no cover - not installed
-        return "unknown"
+    """The library's one version string (``scalinglaws.__version__``; also in CITATION.cff and the book)."""
+    from .. import __version__
+    return __version__
 
 
 def _jsonable(obj):

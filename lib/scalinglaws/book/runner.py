@@ -113,6 +113,9 @@ def run_notebook(source, out_dir, profile: str = "fast", parameters: dict | None
     claims_path = Path(params["claims_path"])  # a caller may direct the claims elsewhere
     t0 = time.perf_counter()
     error = None
+    quiet = "SCALINGLAWS_PROGRESS" not in os.environ
+    if quiet:  # the kernel inherits it: no progress bars in an executed notebook (its stderr stays clean)
+        os.environ["SCALINGLAWS_PROGRESS"] = "0"
     try:
         pm.execute_notebook(str(src_ipynb), str(executed), parameters=params, kernel_name="python3",
                             cwd=str(source.parent), execution_timeout=timeout, progress_bar=False,
@@ -122,6 +125,8 @@ def run_notebook(source, out_dir, profile: str = "fast", parameters: dict | None
         error = f"{type(exc).__name__}: " + " | ".join(l for l in msg[-6:] if l.strip())
     finally:
         src_ipynb.unlink(missing_ok=True)
+        if quiet:
+            del os.environ["SCALINGLAWS_PROGRESS"]
     seconds = time.perf_counter() - t0
     record = load_claims_file(claims_path) if claims_path.exists() else None
     return NotebookResult(source=source, executed=executed, claims_path=claims_path, seconds=seconds,
