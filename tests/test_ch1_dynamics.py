@@ -54,7 +54,8 @@ def test_theorem_A_constant_on_exact_power_laws(nu, kappa):
 
 
 def test_boundary_constant_1d_matches_theorem_A_closed_forms():
-    # 1D closed forms (notes 01 §3.2-3.3): Lam = sw sb (int sqrt p)^2 / pi^3, K = sum h^2 sqrt p (int sqrt p) / pi^2
+    # 1D closed forms, Eqs. (T1.20) and (T1.23) of the theory page:
+    # Lam = sw sb (int sqrt p)^2 / pi^3, K = sum h^2 sqrt p (int sqrt p) / pi^2
     sw, sb = 1.3, 0.8
     Lam = sw * sb / math.pi ** 3
     Kc = 2 / math.pi ** 2
@@ -120,8 +121,9 @@ def test_bad_inputs():
         ntk.boundary_constant_ball(2, 1.5)
 
 
-def test_boundary_constants_against_notes_values():
-    # values computed independently in the paper notes (01 §5.2): ball d=2: 0.17147, d=3: 0.09731;
+def test_boundary_constants_against_independent_reference_values():
+    # reference values of the boundary formula, Eqs. (T1.26) and (T1.35), computed independently by
+    # direct evaluation outside this library: ball d=2: 0.17147, d=3: 0.09731 (R = 1/2);
     # 1D uniform indicator 1/(2 sqrt 2); Gaussian jump at 0: sqrt(p(0))/(4 sqrt 2) = 0.11166
     assert abs(ntk.boundary_constant_ball(2, 0.5) / 0.17147 - 1) < 2e-4
     assert abs(ntk.boundary_constant_ball(3, 0.5) / 0.09731 - 1) < 2e-4

@@ -1,4 +1,4 @@
-"""Chapter 1 kernels: invariants, closed-form diagonal, Monte Carlo and mpmath checks (notes 01 §2.2)."""
+"""Chapter 1 kernels: invariants, closed-form diagonal, Monte Carlo and mpmath checks (Eqs. (T1.3)-(T1.5))."""
 import math
 
 import mpmath as mp

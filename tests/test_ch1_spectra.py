@@ -89,7 +89,7 @@ def test_funk_hecke_vs_gram_sphere_s2():
 
 
 def test_sphere_spectrum_slope_and_positivity():
-    # with biases every degree is strictly positive (no null space), slope -(m+1) (notes 01 §3.2)
+    # with biases every degree is strictly positive (no null space), slope -(m+1) (Eq. (T1.31))
     mu = ntk.sphere_ntk_spectrum(2, 400)
     assert np.all(mu > 0)
     l = np.arange(401)

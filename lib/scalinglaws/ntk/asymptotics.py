@@ -1,14 +1,16 @@
-"""Loss trajectories and constants of Velikanov & Yarotsky (2021) (notes 01 §2.3, §3).
+"""Loss trajectories and constants of Velikanov & Yarotsky (2021) (theory page
+``chapters/theory/p1_universal.md``, Eqs. (T1.8)-(T1.35)).
 
-* Gradient flow: ``L(t) = 1/2 sum_k c_k^2 exp(-2 lam_k t) + 1/2 E_miss``.
+* Gradient flow: ``L(t) = 1/2 sum_k c_k^2 exp(-2 lam_k t) + 1/2 E_miss``, Eq. (T1.8).
 * GD with step eta: ``L_n = 1/2 sum_k c_k^2 (1 - eta lam_k)^{2n} + 1/2 E_miss`` (stable iff
-  ``eta < 2/lam_max``).  ``E_miss`` is the energy of modes not in the arrays (truncation).
+  ``eta < 2/lam_max``), Eq. (T1.9).  ``E_miss`` is the energy of modes not in the arrays (truncation).
 * Theorem A: ``lam_k ~ Lam k^-nu``, ``s_k ~ K k^-kappa`` => ``L(t) ~ (K/2) Gamma(kappa/nu + 1)
-  (2 Lam t)^(-kappa/nu)``.
-* Boundary constant (notes 01 §3.4): ``C = (1/2pi) Gamma(1 + 1/beta) int_{dOmega} h^2 p^{1-1/beta}
-  (2 phi_x(n_x))^{-1/beta} dS`` with ``beta = d + alpha`` (ReLU full NTK: alpha = 1) and the
-  symbol ``phi_x(n) = sigma_w c_d |x~|^2/(2 pi sigma_b) (1 + sigma_w^2 (x.n)^2/sigma_b^2)^{-(d+1)/2}``,
-  ``c_d = 2^d pi^{(d-1)/2} Gamma((d+1)/2)``.
+  (2 Lam t)^(-kappa/nu)``, Eq. (T1.12); paper Thm 1.
+* Boundary constant, Eq. (T1.25) (our derivation):
+  ``C = (1/2pi) Gamma(1 + 1/beta) int_{dOmega} h^2 p^{1-1/beta} (2 phi_x(n_x))^{-1/beta} dS``
+  with ``beta = d + alpha`` (ReLU full NTK: alpha = 1) and the symbol
+  ``phi_x(n) = sigma_w c_d |x~|^2/(2 pi sigma_b) (1 + sigma_w^2 (x.n)^2/sigma_b^2)^{-(d+1)/2}``,
+  ``c_d = 2^d pi^{(d-1)/2} Gamma((d+1)/2)``, Eq. (T1.17).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ __all__ = ["loss_gradient_flow", "loss_gd", "theorem_constant", "xi_exponent", "
            "kappa_exponent", "c_d", "relu_symbol", "boundary_constant_1d",
            "boundary_constant_ball", "boundary_constant_sphere", "fit_loss_exponent", "ALPHA"]
 
-# order of the diagonal singularity: (activation order m, part) -> alpha  (notes 01 §3.4)
+# order of the diagonal singularity: (activation order m, part) -> alpha  (Eq. (T1.14))
 ALPHA = {(1, "full"): 1, (1, "output"): 3, (2, "full"): 3, (2, "output"): 5, (0, "output"): 1}
 
 
@@ -45,7 +47,7 @@ def _missing(missing):
 
 
 def loss_gradient_flow(lam, c2, t, missing=0.0):
-    """``L(t) = 1/2 sum_k c2_k exp(-2 lam_k t) + missing/2`` at times ``t >= 0`` (notes 01 §2.3).
+    """``L(t) = 1/2 sum_k c2_k exp(-2 lam_k t) + missing/2`` at times ``t >= 0`` (Eq. (T1.8)).
 
     ``lam`` (>= 0, round-off negatives clipped) and ``c2`` (>= 0): finite, non-empty 1-D arrays of
     one length; ``t``: a finite, non-empty array (or scalar) >= 0; ``missing`` finite >= 0.
@@ -59,7 +61,7 @@ def loss_gradient_flow(lam, c2, t, missing=0.0):
 
 
 def loss_gd(lam, c2, eta, n, missing=0.0):
-    """``L_n = 1/2 sum_k c2_k (1 - eta lam_k)^{2n} + missing/2`` after ``n`` GD steps (notes 01 §2.3).
+    """``L_n = 1/2 sum_k c2_k (1 - eta lam_k)^{2n} + missing/2`` after ``n`` GD steps (Eq. (T1.9)).
 
     Raises ``ValueError`` unless ``0 < eta < 2/lam_max`` (GD diverges otherwise); ``lam``, ``c2``,
     ``missing`` as for :func:`loss_gradient_flow`; ``n``: step counts (integers >= 0, scalar or
@@ -79,7 +81,8 @@ def loss_gd(lam, c2, eta, n, missing=0.0):
 
 
 def theorem_constant(K, Lam, nu, kappa):
-    """Theorem A constant ``C = (K/2) Gamma(kappa/nu + 1) (2 Lam)^{-kappa/nu}`` so ``L ~ C t^{-kappa/nu}``.
+    """Theorem A constant ``C = (K/2) Gamma(kappa/nu + 1) (2 Lam)^{-kappa/nu}`` so ``L ~ C t^{-kappa/nu}``
+    (Eq. (T1.12); paper Thm 1).
 
     ``K, Lam, nu, kappa``: finite numbers > 0; ``ValueError`` otherwise or if ``C`` overflows or
     underflows double precision (computed in log space)."""
@@ -92,26 +95,28 @@ def theorem_constant(K, Lam, nu, kappa):
 
 
 def nu_exponent(d, alpha):
-    """Eigenvalue exponent ``nu = 1 + alpha/d`` (notes 01 §3.2); ``d >= 1`` an integer, ``alpha``
-    a finite number > 0 (the order of the kernel's diagonal singularity); ``ValueError`` otherwise."""
+    """Eigenvalue exponent ``nu = 1 + alpha/d`` (Eq. (T1.19); the paper's main result); ``d >= 1``
+    an integer, ``alpha`` a finite number > 0 (the order of the kernel's diagonal singularity);
+    ``ValueError`` otherwise."""
     return 1 + positive("alpha", alpha) / integer("d", d, 1)
 
 
 def kappa_exponent(d, s=0):
     """Tail exponent of a target with a jump in its s-th derivative on a smooth surface:
-    ``kappa = (2s+1)/d`` (indicator: s = 0, kappa = 1/d; notes 01 §3.3-3.4).  ``d >= 1`` an
+    ``kappa = (2s+1)/d`` (indicator: s = 0, kappa = 1/d; Eq. (T1.21)).  ``d >= 1`` an
     integer, ``s`` a finite number >= 0; ``ValueError`` otherwise."""
     return (2 * nonnegative("s", s) + 1) / integer("d", d, 1)
 
 
 def xi_exponent(d, alpha=1, s=0):
-    """Loss exponent ``xi = kappa/nu = (2s+1)/(d+alpha)`` (notes 01 §3.4); ranges as for
+    """Loss exponent ``xi = kappa/nu = (2s+1)/(d+alpha)`` (Eq. (T1.22)); ranges as for
     :func:`nu_exponent` and :func:`kappa_exponent`."""
     return kappa_exponent(d, s) / nu_exponent(d, alpha)
 
 
 def c_d(d):
-    """``c_d = 2^d pi^{(d-1)/2} Gamma((d+1)/2)``: Fourier transform of ``-|z|`` is ``c_d/|w|^{d+1}``.
+    """``c_d = 2^d pi^{(d-1)/2} Gamma((d+1)/2)``: Fourier transform of ``-|z|`` is ``c_d/|w|^{d+1}``
+    (Eq. (T1.17)).
 
     ``d >= 1`` an integer with ``c_d`` finite in double precision (``d <= 200``); ``ValueError``
     otherwise."""
@@ -120,7 +125,7 @@ def c_d(d):
 
 
 def relu_symbol(d, x_norm2, xn, sigma_w=1.0, sigma_b=1.0):
-    """Symbol ``phi_x(n)`` of the ReLU full NTK in flat ``R^d`` (notes 01 §3.2); ``x_norm2 = |x|^2``,
+    """Symbol ``phi_x(n)`` of the ReLU full NTK in flat ``R^d`` (Eq. (T1.17)); ``x_norm2 = |x|^2``,
     ``xn = x . n`` for a unit normal ``n``.  ``d`` as for :func:`c_d`; ``x_norm2`` a finite number
     >= 0, ``xn`` a finite number with ``xn^2 <= x_norm2`` (Cauchy-Schwarz); ``sigma_w, sigma_b``
     finite and > 0; ``ValueError`` otherwise."""
@@ -142,7 +147,7 @@ def _pow(x, e):
 
 
 def boundary_constant_1d(jumps, heights, density, sigma_w=1.0, sigma_b=1.0):
-    """1D ReLU full NTK: ``C = sum_j h_j^2 sqrt(p(x_j)) / (4 sqrt(2 sigma_w sigma_b))`` (notes 01 §3.4);
+    """1D ReLU full NTK: ``C = sum_j h_j^2 sqrt(p(x_j)) / (4 sqrt(2 sigma_w sigma_b))`` (Eq. (T1.26));
     ``density`` is a callable p(x).  ``jumps``, ``heights``: finite, non-empty 1-D arrays (or
     scalars) of one length; ``density(x)`` finite and > 0 at every jump; ``sigma_w, sigma_b``
     finite and > 0; ``ValueError`` otherwise."""
@@ -161,7 +166,8 @@ def boundary_constant_1d(jumps, heights, density, sigma_w=1.0, sigma_b=1.0):
 
 
 def boundary_constant_ball(d, R, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
-    """Boundary constant for ``h 1{|x| < R}`` with data uniform in the unit d-ball (ReLU full NTK).
+    """Boundary constant for ``h 1{|x| < R}`` with data uniform in the unit d-ball (ReLU full NTK),
+    Eq. (T1.35).
 
     ``d`` as for :func:`c_d`, ``0 < R < 1`` (inside the support), ``h`` finite, ``sigma_w, sigma_b``
     finite and > 0; ``alpha`` must be 1 (the formula is that of the ReLU full NTK; other kernels
@@ -183,11 +189,11 @@ def boundary_constant_ball(d, R, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
 def boundary_constant_sphere(m, beta, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
     """Boundary constant for the cap indicator ``h 1{x.e >= cos beta}`` on ``S^m`` (ReLU full NTK).
 
-    The notes' boundary formula (§3.4) applied intrinsically on the sphere [our derivation, checked
-    numerically in notebook 02]: in tangent directions ``n`` (``x.n = 0``) the singular part of
-    ``Theta_in`` is ``-(sigma_w |x~| / 2pi) |z|`` (no anisotropy), so ``phi = sigma_w c_m |x~| / (2 pi)``
-    with ``|x~| = (sigma_w^2 + sigma_b^2)^{1/2}``; density ``p = 1/|S^m|``; boundary area
-    ``|S^{m-1}| sin^{m-1} beta``; ``beta_exp = m + alpha``.
+    The boundary formula Eq. (T1.25) applied intrinsically on the sphere, Eq. (T1.32) [our
+    derivation, checked numerically in notebook 02]: in tangent directions ``n`` (``x.n = 0``) the
+    singular part of ``Theta_in`` is ``-(sigma_w |x~| / 2pi) |z|`` (no anisotropy), so
+    ``phi = sigma_w c_m |x~| / (2 pi)`` with ``|x~| = (sigma_w^2 + sigma_b^2)^{1/2}``; density
+    ``p = 1/|S^m|``; boundary area ``|S^{m-1}| sin^{m-1} beta``; ``beta_exp = m + alpha``.
     ``m`` as ``d`` in :func:`c_d`, ``0 < beta < pi``, ``h`` finite, ``sigma_w, sigma_b`` finite and
     > 0; ``alpha`` must be 1 (ReLU full NTK); ``ValueError`` otherwise.
     """
@@ -207,7 +213,7 @@ def boundary_constant_sphere(m, beta, h=1.0, sigma_w=1.0, sigma_b=1.0, alpha=1):
 
 
 def fit_loss_exponent(t, L, t_lo, t_hi):
-    """Fit ``L(t) ~ C t^-xi`` on ``[t_lo, t_hi]`` (notes 01 §5.0 fit rule); returns the PowerLawFit.
+    """Fit ``L(t) ~ C t^-xi`` on ``[t_lo, t_hi]`` (Eq. (T1.37)); returns the PowerLawFit.
 
     ``t`` (>= 0) and ``L``: finite, non-empty 1-D arrays of one length, ``L > 0`` inside the window;
     ``0 < t_lo < t_hi <= max(t)`` with at least 3 times in the window; ``ValueError`` otherwise."""

@@ -1,4 +1,4 @@
-"""Finite-width shallow ReLU network trained by full-batch GD (notes 01 §5.0 "finite-width training").
+"""Finite-width shallow ReLU network trained by full-batch GD (Eqs. (T1.39)-(T1.40)).
 
 Model ``F(x) = a_lazy N^{-1/2} sum_n a_n relu(sigma_w w_n.x + sigma_b b_n)``, loss
 ``L = (1/2M) sum_i (F(x_i) - y_i)^2``, update ``theta <- theta - (eta / a_lazy^2) grad L`` for all of
@@ -80,7 +80,7 @@ def network_output(X, w, b, a, a_lazy=1.0, sigma_w=1.0, sigma_b=1.0):
 
 
 def empirical_ntk(X, w, b, a, sigma_w=1.0, sigma_b=1.0):
-    """Empirical NTK of the unscaled network at parameters ``(w, b, a)``:
+    """Empirical NTK of the unscaled network at parameters ``(w, b, a)`` (Eq. (T1.2)):
     ``K(x, y) = (1/N) sum_n [relu(z_n(x)) relu(z_n(y)) + a_n^2 1{z_n(x)>0} 1{z_n(y)>0} (sigma_w^2 x.y + sigma_b^2)]``.
     ``X``, ``w``, ``b``, ``a``, ``sigma_*`` as for :func:`network_output`; ``ValueError`` otherwise."""
     X = _check_points(X)

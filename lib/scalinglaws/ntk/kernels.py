@@ -1,6 +1,7 @@
-"""Arc-cosine kernels and the infinite-width NNGP/NTK of a shallow ReLU^m network (notes 01 §2.2).
+"""Arc-cosine kernels and the infinite-width NNGP/NTK of a shallow ReLU^m network
+(Eqs. (T1.3)-(T1.5)).
 
-Network (notes 01 §2.1): ``f(x) = N^{-1/2} sum_n a_n relu(sigma_w w_n.x + sigma_b b_n)^m`` with
+Network (Eq. (T1.1)): ``f(x) = N^{-1/2} sum_n a_n relu(sigma_w w_n.x + sigma_b b_n)^m`` with
 ``a, w, b ~ N(0, 1)``.  With ``x~ = (sigma_w x, sigma_b)`` and ``theta`` the angle between ``x~`` and
 ``y~`` (Cho & Saul 2009)::
 
@@ -11,8 +12,8 @@ Network (notes 01 §2.1): ``f(x) = N^{-1/2} sum_n a_n relu(sigma_w w_n.x + sigma
     Theta_in = m^2 |x~|^{m-1} |y~|^{m-1} J_{m-1} / (2 pi) * (x~ . y~)       (input layer + bias)
     Theta    = Sigma + Theta_in                                           (full NTK)
 
-Numerics: ``theta = atan2(|x~ x y~|, x~.y~)`` where the cross norm ``|x~||y~| sin theta`` is computed
-without cancellation (from coordinate differences for nearly (anti)parallel pairs), so the kernels
+Numerics (Eq. (T1.6)): ``theta = atan2(|x~ x y~|, x~.y~)`` where the cross norm ``|x~||y~| sin theta``
+is computed without cancellation (from coordinate differences for nearly (anti)parallel pairs), so the kernels
 keep full relative precision near ``t = +-1`` and the diagonal is exact.  Fused path
 (``_gram_panel``): the dot products come in BLAS panels of 64 rows (for d + 1 <= 8 they are
 computed inside the pass), and cross norm, angle and kernel value are one vectorised numba pass
@@ -78,7 +79,7 @@ _combine_nb = numba.njit(cache=True, inline="always", error_model="numpy")(_comb
 
 
 def arccos_J(m, theta):
-    """Cho-Saul arc-cosine angular function ``J_m(theta)`` for m = 0, 1, 2 (notes 01 §2.2).
+    """Cho-Saul arc-cosine angular function ``J_m(theta)`` for m = 0, 1, 2 (Eq. (T1.4)).
 
     ``theta``: a non-empty array (or scalar) of angles in ``[0, pi]``; raises ``ValueError``
     otherwise."""
@@ -339,7 +340,7 @@ def _gram_numba(Xa, Ya, nx, ny, m, code, sym):
 
 
 def ntk_gram(X, Y=None, m=1, part="full", sigma_w=1.0, sigma_b=1.0, method="numba"):
-    """Gram matrix ``K[i, j] = k(X_i, Y_j)`` of the shallow relu^m NTK/NNGP (notes 01 §2.2).
+    """Gram matrix ``K[i, j] = k(X_i, Y_j)`` of the shallow relu^m NTK/NNGP (Eqs. (T1.3), (T1.5)).
 
     ``part="full"`` is the NTK ``Sigma + Theta_in``, ``"output"`` the output-layer part ``Sigma``
     (random features / NNGP), ``"input"`` the input-layer part ``Theta_in``.  ``X`` has shape

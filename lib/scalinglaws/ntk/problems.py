@@ -16,7 +16,7 @@ __all__ = ["gram_problem_1d", "sphere_problem", "ball_problem"]
 
 
 def gram_problem_1d(M, target, act=1, part="full", density="uniform", sigma_w=1.0, sigma_b=1.0):
-    """1D Nyström problem on a quadrature grid (notes 01 §5.0 item 1).
+    """1D Nyström problem on a quadrature grid (Eq. (T1.36)).
 
     ``density="uniform"``: midpoint grid on [0, 1]; ``"gaussian"``: N(0, 1) quantile grid
     ``x_i = Phi^{-1}((i + 1/2)/M)``.  ``target`` is a callable ``f*(x)``.  Returns ``(x, lam, c2)``
@@ -37,7 +37,7 @@ def gram_problem_1d(M, target, act=1, part="full", density="uniform", sigma_w=1.
 
 
 def sphere_problem(m, lmax, beta=1.0, act=1, part="full", sigma_w=1.0, sigma_b=1.0):
-    """Cap indicator on ``S^m``, exact Funk-Hecke spectrum per degree (notes 01 §5.0 item 2).
+    """Cap indicator on ``S^m``, exact Funk-Hecke spectrum per degree (Eqs. (T1.28), (T1.30)).
 
     Returns ``(mu, e, missing)``: per-degree eigenvalues, per-degree target energies and the energy
     of the degrees above ``lmax`` (``tau(cap) - sum e``), to be passed as ``missing``.  Ranges as for
@@ -50,7 +50,7 @@ def sphere_problem(m, lmax, beta=1.0, act=1, part="full", sigma_w=1.0, sigma_b=1
 
 
 def ball_problem(d, Mr, R=0.5, act=1, part="full", sigma_w=1.0, sigma_b=1.0):
-    """``1{|x| < R}`` with data uniform in the unit d-ball, radial block (notes 01 §5.0 item 3).
+    """``1{|x| < R}`` with data uniform in the unit d-ball, radial block (Eqs. (T1.33)-(T1.34)).
     Returns ``(lam, c2)``.  ``0 < R < 1``; other ranges as for :func:`ball_radial_operator`;
     ``ValueError`` otherwise."""
     R = real("R", R, 0.0, 1.0, lo_open=True, hi_open=True)

@@ -1,14 +1,16 @@
-"""Spectra of the NTK integral operator ``(T g)(x) = int Theta(x, y) g(y) dmu(y)`` (notes 01 §5.0).
+"""Spectra of the NTK integral operator ``(T g)(x) = int Theta(x, y) g(y) dmu(y)`` (Eq. (T1.7)).
 
 Three discretisations:
 
-1. Gram / Nyström on a quadrature grid: ``A = W^{1/2} K W^{1/2}`` (``W`` the quadrature weights),
-   ``y~ = W^{1/2} y``; eigenpairs of ``A`` approximate those of ``T`` on ``L^2(mu)``.
-2. Sphere ``S^m`` (uniform measure), zonal kernel ``k(u)``: exact Funk-Hecke eigenvalue per degree
-   ``mu_l = int k(u) P_l(u) dtau_m(u)``, multiplicity ``N(m, l)``; normalised Gegenbauer ``P_l``
-   (``P_l(1) = 1``) by the stable three-term recurrence, composite Gauss-Legendre in ``phi``.
-3. Uniform d-ball, radial targets: the rotation-invariant block ``K_0(r, r')`` (angular average of
-   the kernel), midpoint rule in ``r`` with weights ``d r^{d-1}/M_r``.
+1. Gram / Nyström on a quadrature grid (Eq. (T1.36)): ``A = W^{1/2} K W^{1/2}`` (``W`` the
+   quadrature weights), ``y~ = W^{1/2} y``; eigenpairs of ``A`` approximate those of ``T`` on
+   ``L^2(mu)``.
+2. Sphere ``S^m`` (uniform measure), zonal kernel ``k(u)`` (Eqs. (T1.27)-(T1.30)): exact Funk-Hecke
+   eigenvalue per degree ``mu_l = int k(u) P_l(u) dtau_m(u)``, multiplicity ``N(m, l)``; normalised
+   Gegenbauer ``P_l`` (``P_l(1) = 1``) by the stable three-term recurrence, composite
+   Gauss-Legendre in ``phi``.
+3. Uniform d-ball, radial targets (Eqs. (T1.33)-(T1.34)): the rotation-invariant block ``K_0(r, r')``
+   (angular average of the kernel), midpoint rule in ``r`` with weights ``d r^{d-1}/M_r``.
 
 Eigen-solvers run under ``threadpool_limits`` with 1 BLAS thread unless ``threads=`` or
 ``$SCALINGLAWS_BLAS_THREADS`` says otherwise (see :func:`gram_eigen`).
@@ -73,7 +75,7 @@ def _gegenbauer_table_kernel(u, lmax, lam, out):
 def gegenbauer_normalized(lmax, m, u):
     """Table ``P[l, i] = P_l(u_i)`` of normalised Gegenbauer polynomials on ``S^m`` (``P_l(1) = 1``).
 
-    Recurrence (notes 01 §5.0): ``(l + 2 lam) P_{l+1} = 2 (l + lam) u P_l - l P_{l-1}``, ``lam = (m-1)/2``,
+    Recurrence (Eq. (T1.29)): ``(l + 2 lam) P_{l+1} = 2 (l + lam) u P_l - l P_{l-1}``, ``lam = (m-1)/2``,
     ``P_0 = 1``, ``P_1 = u``; Chebyshev ``T_l`` for ``m = 1``, Legendre for ``m = 2``.
     ``lmax >= 0``, ``m >= 1`` integers, ``u`` a non-empty 1-D array (or scalar) in ``[-1, 1]``;
     ``ValueError`` otherwise.
@@ -133,7 +135,7 @@ def sphere_ntk_spectrum(m, lmax, act=1, part="full", sigma_w=1.0, sigma_b=1.0, n
     """Funk-Hecke eigenvalues ``mu_l`` (l = 0..lmax) of the relu^act NTK on the unit sphere ``S^m``.
 
     ``mu_l = int_0^pi k(cos phi) P_l(cos phi) sin^{m-1} phi dphi / Z`` with ``Z = int sin^{m-1}``
-    (notes 01 §5.0 item 2).  On ``S^m``: ``x~.y~ = sigma_w^2 cos phi + sigma_b^2`` and
+    (Eqs. (T1.27)-(T1.28)).  On ``S^m``: ``x~.y~ = sigma_w^2 cos phi + sigma_b^2`` and
     ``|x~||y~| sin theta = sigma_w sqrt((sigma_w^2 + sigma_b^2) sin^2 phi + sigma_b^2 (1 - cos phi)^2)``
     with ``1 - cos phi = 2 sin^2(phi/2)`` (no cancellation near phi = 0).  Composite Gauss-Legendre in
     ``phi`` (max(200, lmax/2) panels x ``n_nodes``).  Round-off floor ~1e-12 mu_0.
@@ -177,7 +179,7 @@ def sphere_cap_measure(m, beta):
 
 def cap_energies(m, lmax, beta, n_nodes=16):
     """Energies ``e_l = N(m, l) a_l^2`` of the cap indicator ``1{x.e >= cos beta}`` on ``S^m``,
-    ``a_l = int_{cos beta}^1 P_l dtau_m`` (notes 01 §5.0).  ``sum_l e_l = tau_m(cap)`` (Parseval).
+    ``a_l = int_{cos beta}^1 P_l dtau_m`` (Eq. (T1.30)).  ``sum_l e_l = tau_m(cap)`` (Parseval).
     ``m >= 1``, ``1 <= lmax <= 100000``, ``1 <= n_nodes <= 128`` integers, ``0 < beta < pi``;
     ``ValueError`` otherwise."""
     m = integer("m", m, 1)
@@ -220,7 +222,7 @@ def _eigh_threads(threads):
 
 def gram_eigen(A, y=None, threads=None):
     """Eigenpairs of the symmetric matrix ``A`` sorted by decreasing eigenvalue, and, if ``y`` is
-    given, the squared coefficients ``c_k^2 = (v_k . y)^2`` (one LAPACK ``eigh``).
+    given, the squared coefficients ``c_k^2 = (v_k . y)^2`` (one LAPACK ``eigh``; Eq. (T1.36)).
 
     ``threads``: BLAS threads for the eigensolver; default ``$SCALINGLAWS_BLAS_THREADS`` or 1.
     One thread is the measured robust choice on the 2-vCPU machines this book is built on
@@ -284,7 +286,7 @@ def _ball_K0_kernel(r, cphi, sphi, omc, wphi, sw, sb, m, code, K):
 def ball_radial_operator(d, Mr, act=1, part="full", sigma_w=1.0, sigma_b=1.0,
                          n_panels=64, n_nodes=8, phi_min=1e-4):
     """Symmetric matrix ``A = W^{1/2} K_0 W^{1/2}`` of the radial block of the NTK operator for data
-    uniform in the unit d-ball (notes 01 §5.0 item 3), and the radii and weights.
+    uniform in the unit d-ball (Eqs. (T1.33)-(T1.34)), and the radii and weights.
 
     ``K_0(r, r') = int Theta(r, r', cos phi) sin^{d-2} phi dphi / int sin^{d-2} phi dphi`` with a
     geometrically graded composite GL in ``phi`` (panel edges 0 and ``n_panels`` points from
@@ -316,8 +318,8 @@ def ball_radial_operator(d, Mr, act=1, part="full", sigma_w=1.0, sigma_b=1.0,
 
 
 def tail_sums(c2, total=None):
-    """Tail sums ``s_k = sum_{j >= k} c_j^2`` (k = 1-based index); ``total`` = ``||f*||^2`` adds the
-    energy of modes beyond the array (missing energy) to every tail.
+    """Tail sums ``s_k = sum_{j >= k} c_j^2`` (Eq. (T1.10); k = 1-based index); ``total`` =
+    ``||f*||^2`` adds the energy of modes beyond the array (missing energy) to every tail.
 
     ``c2``: a finite, non-empty 1-D array >= 0; ``total``: ``None`` or a finite number >= ``sum(c2)``
     (up to round-off); ``ValueError`` otherwise."""
@@ -334,7 +336,8 @@ def tail_sums(c2, total=None):
 
 def fit_spectrum_exponent(values, k_lo, k_hi, k=None, *, method):
     """The decay exponent ``p`` of ``values_k ~ A (k - k0)^{-p}`` over ``k_lo <= k <= k_hi`` (k 1-based
-    unless ``k`` is given), by the named estimator of :func:`scalinglaws.fits.tail_exponent`:
+    unless ``k`` is given), by the named estimator of :func:`scalinglaws.fits.tail_exponent`
+    (Eq. (T1.38)):
 
     * ``method="slope"``: the plain log-log slope (exact for ``A k^{-p}``; biased by about
       ``p k0/k_lo`` when the spectrum has an offset ``k0``, as finite-``k`` spectra do: 6.6 instead of

@@ -1,4 +1,8 @@
-"""Compute-optimal frontier and the asymptotic exponent table of the random-feature model (notes 02 §2.6)."""
+"""Compute-optimal frontier and the asymptotic exponent table of the random-feature model.
+
+Equation numbers ``Eq. (T2.n)`` refer to the book's theory page for paper 2
+(``chapters/theory/p2_dynamical.md``): the frontier is Eq. (T2.42), the exponents Eqs. (T2.37)-(T2.44).
+"""
 from __future__ import annotations
 
 import math
@@ -32,7 +36,7 @@ class Frontier:
 
 
 def compute_frontier(spec: Spectrum, Ns, t, C, *, n: int = 20, Lgrid=None) -> Frontier:
-    """Compute-optimal frontier from the loss surface L(N, t) at P = inf (notes 02 §2.6).
+    """Compute-optimal frontier from the loss surface L(N, t) at P = inf (Eq. (T2.42)).
 
     The loss is evaluated on the widths ``Ns`` (any positive reals, continuous N) and times ``t``;
     at each compute C the curve log L(N, C/N) is interpolated in log t (cubic) and then in log N
@@ -77,10 +81,12 @@ def compute_frontier(spec: Spectrum, Ns, t, C, *, n: int = 20, Lgrid=None) -> Fr
 
 # --------------------------------------------------------------------------- exponent table
 def predicted_exponents(a: float, b: float) -> dict:
-    """Asymptotic exponents of the model (notes 02 §2.6), as positive numbers (L ~ x^-exponent).
+    """Asymptotic exponents of the model (Eqs. (T2.37)-(T2.44); paper Eqs. 14, 17), as positive numbers
+    (L ~ x^-exponent).
 
-    time: (a-1)/b; data: min(a-1, 2b); model: min(a-1, b) (our derivation; the secondary summary
-    says min(a-1, 2b)); compute-optimal with r_t = (a-1)/b, r_N = model exponent:
+    time: (a-1)/b (Eq. (T2.37)); data: min(a-1, 2b) (Eq. (T2.40)); model: min(a-1, b) (Eq. (T2.39), our
+    derivation; a secondary summary of the paper says min(a-1, 2b): ``model_summary``,
+    ``compute_summary``); compute-optimal (Eq. (T2.43)) with r_t = (a-1)/b, r_N = model exponent:
     N* ~ C^{r_t/(r_t+r_N)}, t* ~ C^{r_N/(r_t+r_N)}, L* ~ C^{-r_t r_N/(r_t+r_N)}.
     Raises ValueError unless a > 1 and b > 0 are finite.
     """

@@ -1,5 +1,8 @@
 """The random-feature model on real features: a kernel's eigenfeatures of a finite pool of inputs.
 
+Equation numbers refer to the book's theory page for paper 2 (``chapters/theory/p2_dynamical.md``):
+the eigenfeatures are Eq. (T2.45), the pool losses Eq. (T2.46).
+
 A pool of ``n`` inputs ``x_1..x_n`` with kernel Gram matrix ``K`` is the population (its empirical
 distribution).  :func:`kernel_features` eigen-decomposes ``K/n = V diag(lam) V^T`` and returns the
 base features ``psi_k(x_i) = sqrt(n lam_k) V_ik`` (population covariance ``psi^T psi / n =
@@ -42,7 +45,7 @@ def _gram(K):
 
 
 def kernel_features(K_over_M, y):
-    """Eigenfeatures of a pool: ``K/n = V diag(lam) V^T`` (lam decreasing) and, for the target ``y``,
+    """Eigenfeatures of a pool (Eq. (T2.45)): ``K/n = V diag(lam) V^T`` (lam decreasing) and, for the target ``y``,
 
     ``psi = V diag(sqrt(n lam))`` (row i = the features of input i; ``psi^T psi / n = diag(lam)`` and
     ``psi psi^T = n K_over_M = K``), ``w* = diag(sqrt(n lam))^-1 V^T y``
@@ -109,7 +112,7 @@ def _draw(psi, y, Sig, diag, bvec, y2, N, P, t, eta, rng):
 
 
 def simulate_features(psi, y, N, P, t, *, n_seeds=8, seed=0, eta=None) -> SimResult:
-    """Random-feature model on given features, averaged over draws of ``A`` and of the training set.
+    """Random-feature model on given features, averaged over draws of ``A`` and of the training set (Eq. (T2.46)).
 
     The population is the ``n`` rows of ``psi`` (features ``psi(x_i)``, shape (n, M)) with targets
     ``y_i``.  Each draw samples ``A ~ N(0,1)^{N x M}`` and P indices iid uniform on the pool, and

@@ -1,21 +1,24 @@
-"""Exact simulation of the linear random-feature model (notes 02 §4.1), no time stepping.
+"""Exact simulation of the linear random-feature model (Eqs. (T2.5)-(T2.9)), no time stepping.
+
+Equation numbers ``Eq. (T2.n)`` refer to the book's theory page for paper 2
+(``chapters/theory/p2_dynamical.md``).
 
 Each draw samples ``A ~ N(0,1)^{N x M}`` and ``Z ~ N(0,1)^{P x M}`` (Gaussian-equivalent data
 ``Psi = Z Lambda^{1/2}``), factorises once, and evaluates the gradient-flow solution from
 ``w(0) = 0`` at every requested time in closed form:
 
-* P = inf:  ``K = A Lambda A^T / N = U mu U^T``, ``c = U^T A Lambda w* / sqrt(N)``,
-  ``L(t) = |Lambda^{1/2} w*|^2 - sum_j (c_j^2 / mu_j)(1 - e^{-2 mu_j t})``;
-* N = inf:  ``X = Z Lambda^{1/2} / sqrt(P) = U s V^T``, ``v(t) = w* - V[(1 - e^{-s^2 t}) V^T w*]``,
+* P = inf (Eq. (T2.5)):  ``K = A Lambda A^T / N = U mu U^T``, ``c = U^T A Lambda w* / sqrt(N)``
+  (``g`` there), ``L(t) = |Lambda^{1/2} w*|^2 - sum_j (c_j^2 / mu_j)(1 - e^{-2 mu_j t})``;
+* N = inf (Eq. (T2.6)):  ``X = Z Lambda^{1/2} / sqrt(P) = U s V^T``, ``v(t) = w* - V[(1 - e^{-s^2 t}) V^T w*]``,
   ``L = sum lambda v^2``, ``Lhat = sum_j s_j^2 (V^T w*)_j^2 e^{-2 s_j^2 t}``;
-* general: ``B = A Lambda^{1/2} Z^T / sqrt(N P) = U s V^T``, ``q = V^T y~``,
+* general (Eq. (T2.7)): ``B = A Lambda^{1/2} Z^T / sqrt(N P) = U s V^T``, ``q = V^T y~``,
   ``u(t) = [(1 - e^{-s^2 t}) / s] q``, ``D = Lambda^{1/2} A^T U / sqrt(N)``,
   ``L = |e|^2 - 2 (D^T e) . u + u^T (D^T D) u``, ``Lhat = |y~|^2 - 2 sum q s u + sum (s u)^2``.
 
-Discrete gradient descent with step eta replaces ``e^{-mu t}`` by ``(1 - eta mu)^n`` with
+Discrete gradient descent with step eta (Eq. (T2.8)) replaces ``e^{-mu t}`` by ``(1 - eta mu)^n`` with
 ``n = t / eta`` steps (t must be a multiple of eta; stability needs eta mu_max < 2, checked).
-Losses are averaged over seeds (the mean of the losses, notes §5.2) with standard errors
-(:class:`scalinglaws.compare.SimResult`).
+Losses are averaged over seeds (the mean of the losses, the quantity the theory predicts: Eq. (T2.4))
+with standard errors (:class:`scalinglaws.compare.SimResult`).
 """
 from __future__ import annotations
 
@@ -203,7 +206,7 @@ def simulate(a, b, M, N, P, t, *, n_seeds=8, seed=0, eta=None, executor="auto") 
 
 
 def simulate_ensemble(a, b, M, N, E, t, *, n_seeds=8, seed=0) -> SimResult:
-    """Online (P = inf) ensemble: average the predictors of E members with independent A (notes §2.4).
+    """Online (P = inf) ensemble: average the predictors of E members with independent A (Eq. (T2.9)).
 
     ``v_E(t) = w* - (1/E) sum_e A_e^T w_e(t) / sqrt(N)``, ``L_E = v_E^T Lambda v_E``; each member
     solved exactly in its eigenbasis.  Returned ``train`` equals ``test`` (online).

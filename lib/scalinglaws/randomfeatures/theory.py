@@ -1,22 +1,27 @@
 """DMFT theory of the linear random-feature model of Bordelon, Atanasov & Pehlevan (2024).
 
-Model (notes 02 §1.1): M eigenfeatures with variances ``lambda_k = k^-b`` and a teacher with task
+Equation numbers ``Eq. (T2.n)`` refer to the book's theory page for paper 2
+(``chapters/theory/p2_dynamical.md``).
+
+Model (Eqs. (T2.1)-(T2.4)): M eigenfeatures with variances ``lambda_k = k^-b`` and a teacher with task
 power ``lambda_k w*_k^2 = k^-a``; student ``f = w . A psi / sqrt(N)`` with a fixed Gaussian
 projection ``A`` (N x M), trained by gradient flow on P samples from ``w = 0``.  The error vector
 ``v = w* - A^T w / sqrt(N)`` obeys ``dv/dt = -F G v`` with ``F = A^T A / N``, ``G = Psi^T Psi / P``.
 Test loss ``L = sum_k lambda_k v_k^2``, train loss ``(1/P) |Psi v|^2``, both averaged over (A, Psi).
 
-Theory (notes 02 §2.2-2.4), in the Laplace variable z:
+Theory (Eqs. (T2.12)-(T2.32)), in the Laplace variable z:
 
 * scalar kappa equation ``kappa (1 - df(kappa)/P) (1 - df(kappa)/N) = z`` with
-  ``df(kappa) = sum_k lambda_k / (lambda_k + kappa)``; ``R_1 = 1 - df/P``, ``R_3 = 1 - df/N``;
-* transfer function ``H_k(z) = kappa / (z (kappa + lambda_k))`` (paper Eq. 10-11);
-* P = infinity: ``L(t) = sum_k lambda_k w_k^2 H_k(2t)`` (single inverse transform, §2.4);
+  ``df(kappa) = sum_k lambda_k / (lambda_k + kappa)``; ``R_1 = 1 - df/P``, ``R_3 = 1 - df/N``
+  (Eqs. (T2.13), (T2.14));
+* transfer function ``H_k(z) = kappa / (z (kappa + lambda_k))`` (Eqs. (T2.12), (T2.14); paper Eqs. 10-11);
+* P = infinity: ``L(t) = sum_k lambda_k w_k^2 H_k(2t)`` (single inverse transform, Eq. (T2.22));
 * general (N, P): a 2x2 linear system in the two-frequency domain (z, z') for the correlations
-  C_0 (test) and C_1 (train), inverted by a two-dimensional fixed-Talbot rule (§2.3, §2.5).
+  C_0 (test) and C_1 (train) (Eqs. (T2.17)-(T2.20)), inverted by a two-dimensional fixed-Talbot
+  rule (Eq. (T2.34)).
 
-Numerics (notes 02 §2.5): fixed-Talbot contour with ``n`` nodes per half (default 20; the notes use 12,
-which gives ~4e-7, while the exact N = P = inf check needs 20 to reach ~1e-11), kappa from a
+Numerics (Eqs. (T2.33)-(T2.36)): fixed-Talbot contour with ``n`` nodes per half (default 20: 12 nodes
+give ~4e-7 on the exact N = P = inf check, 20 reach ~1e-11), kappa from a
 vectorised complex Newton iteration with step damping, the physical branch selected by
 continuation in t from tiny t (|z| huge, kappa ~ z), geometric ratio <= 1.2.  Large M is handled
 by a log-binned spectral quadrature (modes 1..K0 exact, the rest in log-spaced bins weighted by
@@ -27,7 +32,7 @@ accuracy floor of the inversion (negatives within it are returned as 0; see :fun
 Inputs (ValueError otherwise): sizes N, P real numbers >= 1 or np.inf, <= M for a finite spectrum
 (the theory is continuous in N and P); times finite, in [1e-10, 1e15]; n an integer in [6, 24].
 
-Time unit: t = eta x steps for the loss with the 1/2 (notes §1.1).
+Time unit: t = eta x steps for the loss with the 1/2 (Eq. (T2.2)).
 """
 from __future__ import annotations
 
@@ -62,7 +67,7 @@ def _check_NP(spec, N, P):
 # --------------------------------------------------------------------------- spectra
 @dataclass(frozen=True)
 class Spectrum:
-    """Power-law problem ``lambda_k = k^-b``, ``lambda_k w*_k^2 = k^-a`` (notes 02 §1.2).
+    """Power-law problem ``lambda_k = k^-b``, ``lambda_k w*_k^2 = k^-a`` (Eq. (T2.1); paper Eq. 13).
 
     ``lam``, ``c`` (= lambda w*^2, the task power) and ``mult`` (multiplicities) describe the
     quadrature: exact modes have ``mult = 1``; a bin of modes has its count as multiplicity, and
@@ -126,11 +131,11 @@ def _bin_mean_power(lo, hi, p):
 
 def power_law_spectrum(a: float, b: float, M, *, K0: int = 1000, n_bins: int = 1500,
                        binned: bool | None = None) -> Spectrum:
-    """Spectrum ``lambda_k = k^-b``, task power ``lambda_k w*_k^2 = k^-a``, k = 1..M (notes 02 §1.2).
+    """Spectrum ``lambda_k = k^-b``, task power ``lambda_k w*_k^2 = k^-a``, k = 1..M (Eq. (T2.1); paper Eq. 13).
 
     ``M = np.inf`` means a binned spectrum truncated at ``M_INFINITE = 1e13`` (needs b > 1).
     With ``binned`` (default: when M > K0 + n_bins) the modes k > K0 are put into ``n_bins``
-    log-spaced bins weighted by their counts (notes 02 §2.5 step 5; relative error ~1e-4).
+    log-spaced bins weighted by their counts (Eq. (T2.36); relative error ~1e-4).
     Raises ValueError for a <= 1, b <= 0 (or not finite), b <= 1 with infinite M, M not an integer in
     [1, 1e13] or np.inf, b log10(M) > 300 (the smallest eigenvalue underflows), K0 or n_bins < 1,
     ``binned`` not None/True/False, or more than 5e6 exact modes.
@@ -178,7 +183,7 @@ def talbot_nodes(n: int = 20):
 
     ``z_j = r (theta_j cot theta_j + i theta_j)``, ``theta_j = -pi + (j + 1/2) pi / n`` (j = 0..2n-1),
     ``r = 2n/(5t)``, ``omega_j = r (cot theta_j - theta_j / sin^2 theta_j + i) / (2n i)``, and
-    ``f(t) = sum_j omega_j e^{z_j t} F(z_j)`` (notes 02 §2.5).  For real f only the n nodes with
+    ``f(t) = sum_j omega_j e^{z_j t} F(z_j)`` (Eq. (T2.33)).  For real f only the n nodes with
     theta > 0 are needed: ``f(t) = 2 Re sum_{upper} ...``.  At time t: ``z = s/t``, ``omega = w/t``.
     ``n`` must be an integer in [6, 24]: beyond 24 double-precision round-off (~ e^{0.4 n} eps per
     dimension) outgrows the truncation error 10^{-0.6 n}, and the 2-D inversion is garbage by n = 48.
@@ -256,7 +261,7 @@ def _newton_numpy(kappa, z, lam, mult, invN, invP, tol, maxit):
 def solve_kappa(spec: Spectrum, z, N, P, kappa_init=None, *, tol=1e-13, maxit=200, method="numba"):
     """Solve ``kappa (1 - df/P)(1 - df/N) = z`` by damped Newton from ``kappa_init`` (default z).
 
-    Notes 02 §2.2.  The branch is the one Newton reaches from the initial guess; use
+    Eqs. (T2.13), (T2.35).  The branch is the one Newton reaches from the initial guess; use
     :func:`_kappa_path` (continuation in t) for contour nodes.  Domain: ``z`` a scalar or 1-D array
     of finite complex numbers off the closed negative real axis (z = 0 and z < 0 are the poles and
     the spectrum of the dynamics, where the Laplace transform is not defined); ``kappa_init`` finite,
@@ -314,7 +319,7 @@ def _kappa_path(spec, N, P, times, n, ratio=1.2, method="numba"):
     """kappa at the upper-half Talbot nodes of every time in ``times`` by continuation in t.
 
     Starts where |z| >= 1e4 (max(1, trace/min(N,P))) so that kappa ~ z is on the physical branch
-    and marches t up geometrically (ratio <= 1.2), reusing kappa (notes 02 §2.5 step 1).
+    and marches t up geometrically (ratio <= 1.2), reusing kappa (continuation in t after Eq. (T2.35)).
     Returns an array (len(times), n) in the order of ``times``.
     """
     s, _ = talbot_nodes(n)
@@ -348,7 +353,7 @@ def _kappa_path(spec, N, P, times, n, ratio=1.2, method="numba"):
 
 
 def kappa_static(spec: Spectrum, X) -> float:
-    """Real kappa_X > 0 with ``df(kappa_X) = X`` (notes 02 §2.4); 0 when X >= M (finite M) or X = inf.
+    """Real kappa_X > 0 with ``df(kappa_X) = X`` (Eq. (T2.27)); 0 when X >= M (finite M) or X = inf.
 
     ``X`` must be a real number >= 1 or np.inf (ValueError otherwise); ConvergenceError if the binned
     tail of an infinite spectrum is too short for df = X.
@@ -387,7 +392,7 @@ def _ht_matrix(spec, kap, z):
 
 
 def loss_online(spec: Spectrum, N, t, *, n: int = 20, method: str = "numba") -> np.ndarray:
-    """Test (= train) loss at P = infinity: ``L(t, N) = sum_k lambda_k w_k^2 H_k(2t)`` (notes 02 §2.4).
+    """Test (= train) loss at P = infinity: ``L(t, N) = sum_k lambda_k w_k^2 H_k(2t)`` (Eq. (T2.22)).
 
     One-dimensional fixed-Talbot inversion with ``n`` nodes per half contour; N may be np.inf
     (then kappa = z and L = sum lambda w^2 exp(-2 lambda t)).  Inputs: N real >= 1 or np.inf
@@ -411,7 +416,7 @@ def loss_online(spec: Spectrum, N, t, *, n: int = 20, method: str = "numba") -> 
 
 
 def mode_transfer(spec: Spectrum, N, P, t, *, n: int = 20) -> np.ndarray:
-    """Mean error transfer ``H_k(t)`` (E[v_k(t)] = H_k(t) w*_k), shape (len(t), modes) (notes §2.2).
+    """Mean error transfer ``H_k(t)`` (E[v_k(t)] = H_k(t) w*_k), shape (len(t), modes) (Eqs. (T2.14), (T2.15)).
 
     Inputs as for :func:`losses` (ValueError otherwise); ConvergenceError if the result is not finite.
     """
@@ -429,7 +434,7 @@ def mode_transfer(spec: Spectrum, N, P, t, *, n: int = 20) -> np.ndarray:
 
 
 def bias(spec: Spectrum, N, P, t, *, n: int = 20) -> np.ndarray:
-    """Loss of the predictor averaged over A and data: ``B(t) = sum_k lambda_k w_k^2 H_k(t)^2`` (paper Eq. 19; notes §2.3).
+    """Loss of the predictor averaged over A and data: ``B(t) = sum_k lambda_k w_k^2 H_k(t)^2`` (Eq. (T2.25); paper Eq. 19).
 
     Inputs as for :func:`losses` (ValueError otherwise); B >= 0 by construction.
     """
@@ -438,7 +443,7 @@ def bias(spec: Spectrum, N, P, t, *, n: int = 20) -> np.ndarray:
 
 
 def ensemble_loss(spec: Spectrum, N, E, t, *, n: int = 20) -> np.ndarray:
-    """Ensemble of E members with independent A at P = infinity: ``L_E = B + (L - B)/E`` (notes §2.4).
+    """Ensemble of E members with independent A at P = infinity: ``L_E = B + (L - B)/E`` (Eq. (T2.26)).
 
     ``E`` an integer >= 1; the other inputs as for :func:`loss_online` (ValueError otherwise).
     """
@@ -450,7 +455,7 @@ def ensemble_loss(spec: Spectrum, N, E, t, *, n: int = 20) -> np.ndarray:
 
 
 def _pair_C0(spec, N, P, kap, z):
-    """C_0(z_j, z_l) and rho1 C_0 = P C_1(z_j, z_l) on all node pairs (2x2 system of notes §2.3)."""
+    """C_0(z_j, z_l) and rho1 C_0 = P C_1(z_j, z_l) on all node pairs (2x2 system, Eqs. (T2.17)-(T2.19))."""
     lam, mult, c = spec.lam, spec.mult, spec.c
     d = ((mult * lam)[None, :] / (lam[None, :] + kap[:, None])).sum(1)
     invN, invP = (0.0 if math.isinf(N) else 1.0 / N), (0.0 if math.isinf(P) else 1.0 / P)
@@ -476,9 +481,9 @@ def _pair_C0(spec, N, P, kap, z):
 
 
 def losses(spec: Spectrum, N, P, t, *, n: int = 20):
-    """Test and train loss ``(L(t), Lhat(t))`` for any (N, P) incl. infinite (notes 02 §2.3).
+    """Test and train loss ``(L(t), Lhat(t))`` for any (N, P) incl. infinite (Eqs. (T2.17)-(T2.20)).
 
-    Two-dimensional fixed-Talbot inversion of the two-frequency 2x2 system:
+    Two-dimensional fixed-Talbot inversion (Eq. (T2.34)) of the two-frequency 2x2 system:
     ``L = Linv_z Linv_z' [C_0](t, t)``, ``Lhat = P Linv Linv [C_1](t, t)``.  At P = infinity the
     train loss equals the test loss.  Inputs: N, P real >= 1 or np.inf (<= M), ``t`` a 1-D array of
     finite times in [1e-10, 1e15], ``n`` an integer in [6, 24]; ValueError otherwise.  The absolute
@@ -507,7 +512,7 @@ def losses(spec: Spectrum, N, P, t, *, n: int = 20):
 
 # --------------------------------------------------------------------------- static limits
 def static_model_limit(spec: Spectrum, N) -> float:
-    """t -> inf, P = inf: ``L_inf(N) = sum_k lambda_k w_k^2 kappa_N / (kappa_N + lambda_k)``, df(kappa_N) = N (notes §2.4).
+    """t -> inf, P = inf: ``L_inf(N) = sum_k lambda_k w_k^2 kappa_N / (kappa_N + lambda_k)``, df(kappa_N) = N (Eq. (T2.28)).
 
     ``N`` a finite real >= 1, <= M (ValueError otherwise); 0 at N = M (finite M).
     """
@@ -518,7 +523,7 @@ def static_model_limit(spec: Spectrum, N) -> float:
 
 
 def static_data_limit(spec: Spectrum, P) -> float:
-    """t -> inf, N = inf (ridgeless): ``kappa_P^2 sum lambda w^2/(lambda+kappa_P)^2 / (1 - (1/P) sum lambda^2/(lambda+kappa_P)^2)`` (notes §2.4).
+    """t -> inf, N = inf (ridgeless): ``kappa_P^2 sum lambda w^2/(lambda+kappa_P)^2 / (1 - (1/P) sum lambda^2/(lambda+kappa_P)^2)`` (Eq. (T2.29)).
 
     ``P`` a finite real >= 1, <= M (ValueError otherwise).  At P = M (finite M) the limit is 0: the
     numerator and the denominator both vanish linearly in kappa_P, and the formula is evaluated in the
@@ -570,7 +575,7 @@ def _g_numpy(lam, mu, tau):
 
 
 def first_order_width_correction(spec: Spectrum, t, *, method: str = "numba") -> np.ndarray:
-    """Early-time 1/N coefficient at P = inf: ``L(t,N) = L_inf(t) + L1(t)/N + O(N^-2)`` (notes 02 §2.4, paper Eq. 83).
+    """Early-time 1/N coefficient at P = inf: ``L(t,N) = L_inf(t) + L1(t)/N + O(N^-2)`` (Eqs. (T2.31), (T2.32); cf. paper Eq. 83).
 
     ``L1(t) = sum_k lambda_k^2 w_k^2 sum_l lambda_l g(lambda_k, lambda_l; 2t)``,
     ``g(l, m; tau) = [e^{-m tau} - e^{-l tau} - (l - m) tau e^{-l tau}] / (l - m)^2``.
