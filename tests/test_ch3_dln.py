@@ -1,4 +1,4 @@
-"""Chapter 3: deep linear network simulator and DMFT (notes 03 §1.3, §2, §4.4)."""
+"""Chapter 3: deep linear network simulator and DMFT (theory page of paper 3, Eqs. (T3.5)-(T3.35))."""
 import concurrent.futures as cf
 import math
 
@@ -8,7 +8,7 @@ import pytest
 from scalinglaws import deeplinear as dl
 
 
-# ---------------------------------------------------------------- §4.4 check 1: gradient identity
+# ---------------------------------------------------------------- gradient identity, Eq. (T3.6)
 @pytest.mark.parametrize("residual", [False, True])
 def test_rank_one_update_equals_finite_difference_gradient(residual):
     rng = np.random.default_rng(1)
@@ -43,7 +43,7 @@ def test_rank_one_update_equals_finite_difference_gradient(residual):
         assert np.max(np.abs(step - eta * G)) < 1e-8 * max(1.0, np.max(np.abs(eta * G)))
 
 
-# ---------------------------------------------------------------- §4.4 check 2: initial values
+# ------------------------------------------------------- initial values, Eqs. (T3.4), (T3.20), (T3.33)
 @pytest.mark.parametrize("nu,g0,sigma,kw", [(1.0, 1.0, 0.0, {}), (0.5, 2.0, 0.3, dict(alpha=2.0)),
                                            (3.0, 0.5, 0.5, dict(alpha_B=1.0))])
 def test_initial_loss(nu, g0, sigma, kw):
@@ -61,7 +61,7 @@ def test_residual_initial_kernel(L, b):
     assert abs(r.test[0] - (1 + (1 + b * b) ** L)) < 1e-12
 
 
-# ---------------------------------------------------------------- §4.4 check 3: lazy limit
+# ---------------------------------------------------------------- lazy limit, Eqs. (T3.29), (T3.44)
 @pytest.mark.parametrize("L", [1, 2, 3])
 @pytest.mark.parametrize("g", [1.0, 0.5, 2.0])
 def test_lazy_limit(L, g):
@@ -80,10 +80,10 @@ def test_powerlaw_lazy_limit():
     assert np.max(np.abs(r.test / ref - 1)) < 1e-3
 
 
-# ---------------------------------------------------------------- §4.4 check 4: linear regression
+# ---------------------------------------------------------------- linear regression, Eq. (T3.31)
 @pytest.mark.parametrize("alpha", [0.5, 2.0])
 def test_linear_regression_subcase(alpha):
-    eta, T, D, sigma = 0.1, 25, 2000, 0.3   # notes §4.4 check 4 (D = 2000, 5%)
+    eta, T, D, sigma = 0.1, 25, 2000, 0.3   # simulated at D = 2000, compared within 5%
     te, tr = dl.linear_regression_dmft(eta, T, alpha, sigma)
     rng = np.random.default_rng(0)
     P = int(alpha * D)
@@ -103,7 +103,7 @@ def test_linear_regression_subcase(alpha):
         assert abs(sims[k, 1] / tr[k] - 1) < 0.05
 
 
-# ---------------------------------------------------------------- §4.4 check 12 + two solvers agree
+# ------------------------------------------------ solver robustness: Eqs. (T3.21)-(T3.26) vs (T3.27)
 @pytest.mark.parametrize("kw", [dict(), dict(alpha=2.0), dict(alpha=1.0, sigma=0.5), dict(alpha_B=0.25, sigma=0.5),
                                 dict(alpha=2.0, centred=True), dict(parameterization="ntk", alpha=4.0)])
 def test_causal_equals_fixed_point(kw):
@@ -129,7 +129,8 @@ def test_causal_equals_fixed_point_all_modes(L, kw):
 
 
 def test_window_independence_near_edge():
-    # notes §2.7a pitfall: nu=2, L=2, gamma0=2, eta0=0.25, T=10 converges with c <= 5, finite loss
+    # the large-window pitfall of the fixed point (Eq. (T3.27)): nu=2, L=2, gamma0=2, eta0=0.25, T=10
+    # converges with windows c <= 5 to a finite loss
     ref = dl.dmft_dln(2, 2.0, 2.0, 0.25, 10)
     assert not ref.diverged
     for c in (1, 2, 5):
@@ -147,16 +148,18 @@ def test_residual_zero_branch_is_one_layer_net(kw):
     np.testing.assert_allclose(a.train, b.train, rtol=1e-12)
 
 
-def test_notes_reference_values():
-    # notes §3 Fig 1 [V]: muP L=2, gamma0=1, alpha=2, eta0=0.1: L(20), L(59) for nu = 1
+def test_independent_reference_values():
+    # reference values from an independent dense-matrix DMFT implementation (a NumPy growing-window
+    # fixed point, and a dense joint solve for the residual net) written outside this library before it.
+    # muP L=2, gamma0=1, alpha=2, eta0=0.1: L(20), L(59) for nu = 1 (the setting of paper Fig. 1)
     r = dl.dmft_dln(2, 1.0, 1.0, 0.1, 60, alpha=2.0)
     assert abs(r.test[20] - 0.113) < 0.0015 and abs(r.test[59] - 0.010) < 0.0006
-    # notes §2.5 [V]: residual L = 4, t = 29
+    # residual L = 4 (branch 1/sqrt(L)), nu=1, alpha=2, gamma0=1, eta0=0.05: L(29)
     r = dl.dmft_dln(4, 1.0, 1.0, 0.05, 30, alpha=2.0, residual=True)
     assert abs(r.test[29] - 0.120) < 0.0015
 
 
-# ---------------------------------------------------------------- §4.4 check 5: DMFT vs simulation
+# ---------------------------------------------------------------- DMFT vs simulation
 def test_dmft_vs_simulation_and_finite_size_convergence():
     kw = dict(alpha=1.0, sigma=0.2)
     d = dl.dmft_dln(3, 2.0, 1.0, 0.05, 40, **kw).test[39]

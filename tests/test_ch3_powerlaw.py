@@ -1,4 +1,5 @@
-"""Chapter 3, power-law data (notes 03 §2.6, §4.4 check 11): finite-width / finite-batch power-law DMFT."""
+"""Chapter 3, power-law data (Eqs. (T3.36)-(T3.46) of the theory page): finite-width / finite-batch power-law
+DMFT."""
 import math
 
 import numpy as np
@@ -70,7 +71,7 @@ def test_batch_noise_raises_loss_and_width_lowers_it():
 
 
 def test_rich_steeper_than_lazy_hard_task():
-    # notes §4.4 check 11 (short version): lazy slope near -beta, rich steeper by >= 0.1 (beta = 0.5)
+    # Eqs. (T3.45)-(T3.46), short version: lazy slope near -beta, rich steeper by >= 0.1 (beta = 0.5)
     lam, b2 = dl.powerlaw_spectrum(2000, 1.5, 0.5)
     t = np.arange(1, 400)
     lz = dl.lazy_powerlaw_loss(1, 0.1, 400, lam, b2)[1:]

@@ -110,7 +110,7 @@ def test_rich_exponent_bad_beta(beta):
 @given(L=depths, T=steps, nu=widths, g=richness, sigma=noise, mode=modes, x=st.floats(0.02, 0.4))
 def test_dmft_valid_losses_and_solvers_agree(L, T, nu, g, sigma, mode, x):
     """Inside the stable range: finite curves, L(0) = 1 + 1/(gamma0^2 nu) + sigma^2 (the random
-    init's output variance, notes §2.3), test loss >= sigma^2, train >= 0, and the causal and
+    init's output variance, Eq. (T3.4)), test loss >= sigma^2, train >= 0, and the causal and
     fixed-point solvers give the same curves."""
     eta0 = x / (L + 1)
     kw = mode or {}

@@ -21,10 +21,22 @@ def _trim(png: Path) -> list[Path]:
     from PIL import Image, ImageChops
 
     im = Image.open(png).convert("RGB")
-    bg = Image.new("RGB", im.size, im.getpixel((im.width - 1, im.height - 1)))
-    box = ImageChops.difference(im, bg).getbbox()
-    if box:
-        im = im.crop((0, 0, im.width, min(im.height, box[3] + 40)))
+    # the page's end: the first run of GAP blank rows in the content column (the sidebars' borders
+    # run the full window height and the theme pins its footer to the window's bottom, so neither
+    # marks the end of the content)
+    import numpy as np
+
+    a = np.asarray(im.crop((im.width // 4, 0, im.width, im.height)), dtype=np.int16)
+    blank = (np.abs(a - 255).max(axis=(1, 2)) < 8)   # the theme's white page
+    GAP = 500
+    run = 0
+    for y, b in enumerate(blank):
+        run = run + 1 if b else 0
+        if run >= GAP:
+            im = im.crop((0, 0, im.width, y - GAP + 60))
+            break
+    else:
+        print(f"  {png.name}: longer than {TALL} px, shot truncated there")
     im.save(png)
     parts = []
     if im.height > PART:

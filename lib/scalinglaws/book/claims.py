@@ -435,6 +435,9 @@ table.sl-claims th,table.sl-claims td{border:1px solid #ccc;padding:2px 6px;vert
 table.sl-claims th{background:#f3f3f3;text-align:left}
 table.sl-claims td.num{text-align:right;font-family:monospace;white-space:nowrap}
 table.sl-claims tr.fail td{background:#fde2e2}
+table.sl-claims td,table.sl-claims code{overflow-wrap:anywhere}
+table.sl-fixed{table-layout:fixed;font-size:0.8em}
+table.sl-fixed td.crit{font-family:monospace;white-space:normal}
 span.sl-pass{color:#116611;font-weight:bold} span.sl-fail{color:#b00000;font-weight:bold}
 </style>"""
 
@@ -460,7 +463,10 @@ def claims_table_html(claims, title: str | None = None, link=None) -> str:
             f"<tr{anchor} class='{'pass' if c.passed else 'fail'}'><td><code>{ident}</code></td>"
             f"<td>{e(c.statement)}</td><td>{e(c.ref)}</td>"
             f"<td class='num'>{e(_fmt(c.measured))}</td><td class='num'>{e(_fmt(c.expected))}</td>"
-            f"<td class='num'>{e(c.criterion())}</td><td>{status}</td></tr>")
-    return (_CSS + head + "<table class='sl-claims'><thead><tr><th>id</th><th>claim</th><th>paper ref.</th>"
+            f"<td class='crit'>{e(c.criterion())}</td><td>{status}</td></tr>")
+    # fixed column widths, wrapping inside cells: the table fits the text column (no cut-off criterion)
+    cols = "".join(f"<col style='width:{w}%'>" for w in (14, 27, 21, 9, 9, 13, 7))
+    return (_CSS + head + f"<table class='sl-claims sl-fixed'><colgroup>{cols}</colgroup>"
+            "<thead><tr><th>id</th><th>claim</th><th>paper ref.</th>"
             "<th>measured m</th><th>expected</th><th>criterion</th><th>status</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")

@@ -98,7 +98,8 @@ def _corr_row_diag_p(t, mt, cdiag, Mp, out, y):
 @numba.njit(cache=True, fastmath=True)
 def _dsite_step_p(t, mode, centred, powerlaw, Hrow, Cg1, inv_g2nu, inv_gnu, alpha, alpha_B, sigma2,
                   Mda, Mdn, Mea, Men, Cd, CD, RD, Cn, cn_diag, Ce, A0, Ka, lam, wce, wL, X, row, y):
-    """Packed version of :func:`_dsite_step` (notes §2.7b step 2). Returns (test, train)."""
+    """Packed version of :func:`_dsite_step` (stage 2 of the causal pass, Eqs. (T3.23)-(T3.24)).
+    Returns (test, train)."""
     ot = _off(t)
     if powerlaw:
         K = lam.shape[0]
@@ -223,7 +224,7 @@ def _dsite_step_p(t, mode, centred, powerlaw, Hrow, Cg1, inv_g2nu, inv_gnu, alph
 @numba.njit(cache=True, fastmath=True)
 def _causal_kernel(L, T, mode, centred, powerlaw, inv_g2nu, inv_gnu, gamma0, eta0,
                    alpha, alpha_B, sigma2, lam, wce, wL, div_factor):
-    """Single-pass causal solver (notes §2.7b), packed lower-triangular storage.
+    """Single-pass causal solver (Eqs. (T3.21)-(T3.26)), packed lower-triangular storage.
 
     The readout source has covariance 1 (all ones), so the top layer needs no matrix: its backward
     map row is ``-eta0 gamma0`` times the running column sums of the forward maps, and its ones-source

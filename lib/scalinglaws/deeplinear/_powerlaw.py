@@ -19,7 +19,7 @@ __all__: list[str] = []   # private kernels
 # flat signature: called from the numba kernels only (numba has no keyword-only arguments)
 @numba.njit(cache=True, fastmath=True)
 def _pl_dsite_general(t, Hrow, Cg1, lam, b2, w, cxi, cA, invB, sigma2, R, v, Cdd, Ce, A0):
-    """Heterogeneous (per-mode) D-site at finite width N and/or batch B (notes §2.6 extended, ours).
+    """Heterogeneous (per-mode) D-site at finite width N and/or batch B (Eqs. (T3.38)-(T3.41), ours).
 
     Per mode k (layout R[t, s, k]): R_k = (I - lam_k H)^-1, x_k = R_k 1,
     delta_k = R_k (xi_k - b_k 1 + H n_k) with xi_k ~ GP(0, C_g^1/(gamma0^2 N)), white batch noise n_k of

@@ -36,7 +36,7 @@ def _res_corr(t, Mvar, nsrc, L, Ce, Cr, Cg, ones, out):
 @numba.njit(cache=True, fastmath=True)
 def _res_causal_kernel(L, T, mode, centred, inv_g2nu, inv_gnu, gamma0, eta0, b,
                        alpha, alpha_B, sigma2, div_factor):
-    """Residual network (notes §2.5), joint single site carrying r^1..r^{L+1}, g^1..g^{L+1}.
+    """Residual network (Eqs. (T3.34)-(T3.35)), joint single site carrying r^1..r^{L+1}, g^1..g^{L+1}.
     Sources: src 0..L = u^1..u^{L+1}; src L+1..2L = v^1..v^L; src 2L+1 = w(0)."""
     eg = eta0 * gamma0
     nsrc = 2 * L + 2

@@ -55,8 +55,8 @@ def _sym_set(C, t, row):
 @numba.njit(cache=True, fastmath=True)
 def _dsite_step(t, mode, centred, Hrow, Cg1, inv_g2nu, inv_gnu, alpha, alpha_B, sigma2,
                 Mda, Mdn, Mea, Men, Cd, CD, RD, Cn, Ce, A0, Ka):
-    """D-site and P-site at step t on full ``T x T`` storage (notes §2.7b step 2). Returns
-    (test, train)."""
+    """D-site and P-site at step t on full ``T x T`` storage (stage 2 of the causal pass,
+    Eqs. (T3.23)-(T3.24)). Returns (test, train)."""
     # signal kernel K_a row t
     row = np.zeros(t + 1)
     for s in range(t + 1):
@@ -135,7 +135,7 @@ def _dsite_step(t, mode, centred, Hrow, Cg1, inv_g2nu, inv_gnu, alpha, alpha_B, 
 # flat signature: called from the numba kernels only (numba has no keyword-only arguments)
 @numba.njit(cache=True, fastmath=True)
 def _backward_layers(t, L, eg, Ce, Mru, Mrv, Mgu, Mgv, Cr, Cg, ones, row, Q):
-    """Backward sweep l = L-1..0 at step t (notes §2.7b step 1)."""
+    """Backward sweep l = L-1..0 at step t (stage 1 of the causal pass, Eq. (T3.22))."""
     for l in range(L - 1, -1, -1):
         Cu = Ce if l == 0 else Cr[l - 1]
         for s in range(t):
@@ -162,7 +162,7 @@ def _backward_layers(t, L, eg, Ce, Mru, Mrv, Mgu, Mgv, Cr, Cg, ones, row, Q):
 # flat signature: called from the numba kernels only (numba has no keyword-only arguments)
 @numba.njit(cache=True, fastmath=True)
 def _forward_layers(t, L, eg, Ce, A0, Mru, Mrv, Mgu, Mgv, Cr, Cg, ones, row):
-    """Forward sweep l = 0..L-1 at step t (notes §2.7b step 3)."""
+    """Forward sweep l = 0..L-1 at step t (stage 3 of the causal pass, Eq. (T3.25))."""
     for l in range(L):
         Cu = Ce if l == 0 else Cr[l - 1]
         Ain = A0 if l == 0 else Mrv[l - 1]

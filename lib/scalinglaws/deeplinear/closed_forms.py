@@ -1,5 +1,5 @@
 """Closed forms of the deep-linear model: the lazy (NTK, ``gamma0 -> 0``) loss curves and the rich
-regime's power-law exponent (notes 03 §2.4, §2.6).
+regime's power-law exponent (Eqs. (T3.29), (T3.44) and (T3.46) of the theory page).
 
 Divergence: at a rate with ``|1 - (L+1) eta0 lambda| > 1`` the lazy loss grows geometrically; as for
 every curve of this subpackage returned as an array, the curve is ``inf`` from the first step whose
@@ -17,7 +17,7 @@ __all__ = ["lazy_population_loss", "lazy_powerlaw_loss", "rich_exponent"]
 
 
 def lazy_population_loss(L, eta0, T, gamma_tilde=1.0, sigma=0.0):
-    """Lazy/NTK closed form (notes §2.4): ``L(t) = (1 + gamma_tilde^-2)(1 - (L+1) eta0)^{2t} + sigma^2``,
+    """Lazy/NTK closed form (Eq. (T3.29)): ``L(t) = (1 + gamma_tilde^-2)(1 - (L+1) eta0)^{2t} + sigma^2``,
     ``t = 0..T-1``.
 
     ``L``, ``T``: integers >= 1; ``eta0``, ``gamma_tilde``: finite reals > 0; ``sigma``: finite
@@ -39,7 +39,7 @@ def lazy_population_loss(L, eta0, T, gamma_tilde=1.0, sigma=0.0):
 
 
 def lazy_powerlaw_loss(L, eta0, T, lam, b2, weights=None):
-    """Lazy (gamma0 -> 0) population closed form on power-law data (notes §2.6):
+    """Lazy (gamma0 -> 0) population closed form on power-law data (Eq. (T3.44)):
     ``L(t) = sum_k w_k lambda_k b_k^2 (1 - (L+1) eta0 lambda_k)^{2t}``, ``t = 0..T-1``.
 
     ``L``, ``T``: integers >= 1; ``eta0``: finite real > 0; ``lam`` (finite, > 0), ``b2`` (finite,
@@ -63,7 +63,8 @@ def lazy_powerlaw_loss(L, eta0, T, lam, b2, weights=None):
 
 
 def rich_exponent(beta):
-    """Rich-regime exponent of notes §2.6 [S]: ``2 beta/(1+beta)`` for ``beta < 1``, ``beta`` otherwise.
+    """Rich-regime exponent, Eq. (T3.46) (the paper's claim, after Bordelon, Atanasov & Pehlevan 2024):
+    ``2 beta/(1+beta)`` for ``beta < 1``, ``beta`` otherwise.
     ``beta``: the source exponent, a finite real > 0 (raises ``ValueError`` otherwise)."""
     beta = positive("beta", beta)
     return 2 * beta / (1 + beta) if beta < 1 else beta

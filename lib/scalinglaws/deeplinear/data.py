@@ -1,5 +1,5 @@
 """Power-law data for the deep-linear DMFT and simulator: trace-normalised feature spectra and
-target powers, exact or log-binned (notes 03 §2.6, §2.7c)."""
+target powers, exact or log-binned (Eqs. (T3.36) and (T3.43) of the theory page)."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +11,7 @@ __all__ = ["powerlaw_spectrum", "binned_powerlaw_spectrum", "check_spectrum"]
 
 
 def powerlaw_spectrum(K, a, beta):
-    """Trace-normalised power-law features (notes §2.6): ``lambda_k ∝ k^-a`` with ``sum lambda = 1`` and
+    """Trace-normalised power-law features (Eq. (T3.36)): ``lambda_k ∝ k^-a`` with ``sum lambda = 1`` and
     target powers ``b_k^2`` with ``lambda_k b_k^2 ∝ k^{-a beta - 1}``, ``sum lambda_k b_k^2 = 1``.
     Returns ``(lam, b2)``.
 
@@ -34,7 +34,7 @@ def powerlaw_spectrum(K, a, beta):
 
 
 def binned_powerlaw_spectrum(K, a, beta, n_exact=50, n_bins=100):
-    """Log-binned version of :func:`powerlaw_spectrum` (notes §2.7c): modes ``1..n_exact`` exactly, the
+    """Log-binned version of :func:`powerlaw_spectrum` (Eq. (T3.43)): modes ``1..n_exact`` exactly, the
     rest (``n_exact+1..K``) in ``n_bins`` log-spaced bins.  A bin of ``w`` modes is represented by one
     mode of weight ``w`` with ``lambda = mean(lambda_k)`` and ``b^2 = sum lambda_k b_k^2 / sum lambda_k``,
     so that ``sum w lambda = 1`` and ``sum w lambda b^2 = 1`` exactly.  Returns ``(lam, b2, weights)``.

@@ -1,25 +1,26 @@
 """DMFT of deep linear networks trained by GD from random initialisation: validation and dispatch.
 
-Model (notes 03 §1.2, ours "equivalent up to rescaling of (gamma0, eta0)" to Bordelon & Pehlevan
-2025): ``h^1 = W^0 x/sqrt(D)``, ``h^{l+1} = W^l h^l/sqrt(N)`` (or ``h^l + b W^l h^l/sqrt(N)`` in the
-residual net, §1.4), ``f = w.h^L/(gamma0 sqrt(nu N))``, raw LR ``eta = eta0 gamma0^2 N`` on the loss
-``(1/2) L_hat``.  muP holds gamma0 fixed; NTK uses ``gamma0 = gamma_tilde/sqrt(nu)`` (§1.2).
+Model (Eqs. (T3.1)-(T3.3) of the theory page, ours "equivalent up to rescaling of (gamma0, eta0)" to
+Bordelon & Pehlevan 2025): ``h^1 = W^0 x/sqrt(D)``, ``h^{l+1} = W^l h^l/sqrt(N)`` (or
+``h^l + b W^l h^l/sqrt(N)`` in the residual net, Eq. (T3.32)), ``f = w.h^L/(gamma0 sqrt(nu N))``, raw LR
+``eta = eta0 gamma0^2 N`` on the loss ``(1/2) L_hat``.  muP holds gamma0 fixed; NTK uses
+``gamma0 = gamma_tilde/sqrt(nu)`` (Eq. (T3.3)).
 
 In the proportional limit ``D -> inf`` at fixed ``(nu, alpha, L, T)`` every quantity is a
-``T x T`` correlation or response matrix (§2.2-2.3); :mod:`.fixed_point` states the equations as
+``T x T`` correlation or response matrix (Eqs. (T3.9)-(T3.18)); :mod:`.fixed_point` states the equations as
 dense matrix algebra.  The solvers:
 
-* :func:`dmft_dln`, ``method="causal"`` (main path, numba): the single-pass causal solver of §2.7b
-  (:mod:`._causal`; residual networks :mod:`._residual`).  Every single-site variable is kept as a
-  linear map of its Gaussian sources; row ``t`` of every map, correlation and response is computed
-  from rows ``< t`` in the order backward pass -> D/P-site -> forward pass.  Cost ``O(L T^3)``
-  (residual: ``O(L^2 T^3)``), no iterations, so a divergence it reports is a genuine geometric
-  blow-up of the loss, never an unconverged iteration.
+* :func:`dmft_dln`, ``method="causal"`` (main path, numba): the single-pass causal solver of
+  Eqs. (T3.21)-(T3.26) (:mod:`._causal`; residual networks :mod:`._residual`).  Every single-site
+  variable is kept as a linear map of its Gaussian sources; row ``t`` of every map, correlation and
+  response is computed from rows ``< t`` in the order backward pass -> D/P-site -> forward pass.
+  Cost ``O(L T^3)`` (residual: ``O(L^2 T^3)``), no iterations, so a divergence it reports is a
+  genuine geometric blow-up of the loss, never an unconverged iteration.
 * ``method="fixed_point"`` (NumPy reference, non-residual only): :mod:`.fixed_point`.
-* :func:`dmft_powerlaw`: power-law data (§2.6), per-mode D-site ``x_k = (I - lambda_k H)^-1 1``,
-  ``C_e = sum_k lambda_k^2 b_k^2 x_k x_k^T``, ``L(t) = sum_k lambda_k b_k^2 x_k(t)^2`` at infinite
-  width (packed kernel), or the general per-mode kernel at finite width / online SGD
-  (:mod:`._powerlaw`).
+* :func:`dmft_powerlaw`: power-law data (Eqs. (T3.36)-(T3.43)), per-mode D-site
+  ``x_k = (I - lambda_k H)^-1 1``, ``C_e = sum_k lambda_k^2 b_k^2 x_k x_k^T``,
+  ``L(t) = sum_k lambda_k b_k^2 x_k(t)^2`` at infinite width (Eq. (T3.42), packed kernel), or the
+  general per-mode kernel at finite width / online SGD (Eqs. (T3.38)-(T3.41), :mod:`._powerlaw`).
 """
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ class DMFTResult:
 
 
 def gamma0_of(parameterization: str, gamma_base: float, nu: float) -> float:
-    """Richness ``gamma0(nu)``: muP keeps ``gamma0 = gamma_base``; NTK uses ``gamma_base/sqrt(nu)`` (§1.2).
+    """Richness ``gamma0(nu)``: muP keeps ``gamma0 = gamma_base``; NTK uses ``gamma_base/sqrt(nu)``
+    (Eq. (T3.3)).
 
     ``parameterization``: ``"mup"`` or ``"ntk"``; ``gamma_base``: finite real > 0; ``nu``: real > 0,
     ``np.inf`` allowed in muP only.  Raises ``ValueError`` otherwise."""
@@ -90,7 +92,8 @@ def _mode(alpha, alpha_B):
 
 def dmft_dln(L, nu, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0.0, parameterization="mup",
              centred=False, residual=False, branch=None, beta0=1.0, method="causal", window=2):
-    """Train/test loss of a deep linear network from the proportional-limit DMFT (notes 03 §2.3, §2.5).
+    """Train/test loss of a deep linear network from the proportional-limit DMFT (Eqs. (T3.14)-(T3.20);
+    residual networks Eqs. (T3.32)-(T3.35)).
 
     Parameters
     ----------
@@ -101,12 +104,12 @@ def dmft_dln(L, nu, gamma0, eta0, T, *, alpha=None, alpha_B=None, sigma=0.0, par
     T : number of steps (losses at t = 0..T-1), integer >= 1.
     alpha : data ratio P/D > 0 for full-batch GD; ``alpha_B``: batch ratio > 0 for online SGD; neither =
         population GD (at most one of them).
-    sigma : label-noise std (finite, >= 0).  centred: train ``f - f_0`` (§2.3), a bool.
+    sigma : label-noise std (finite, >= 0).  centred: train ``f - f_0`` (Eq. (T3.20)), a bool.
     parameterization : ``"mup"`` or ``"ntk"``.
     residual : bool, residual net with branch scale ``branch`` (finite, >= 0; default ``beta0/sqrt(L)``
-        with ``beta0`` finite, >= 0; §1.4).  ``branch`` without ``residual=True`` is an error.
-    method : ``"causal"`` (numba single pass, §2.7b) or ``"fixed_point"`` (NumPy growing window of
-        ``window`` >= 1 steps, §2.7a, non-residual only).
+        with ``beta0`` finite, >= 0; Eq. (T3.32)).  ``branch`` without ``residual=True`` is an error.
+    method : ``"causal"`` (numba single pass, Eqs. (T3.21)-(T3.26)) or ``"fixed_point"`` (NumPy growing
+        window of ``window`` >= 1 steps, Eq. (T3.27), non-residual only).
 
     Returns a :class:`DMFTResult`.  Divergence is an outcome, not an error: a loss above
     ``DIVERGENCE_FACTOR * L(0)`` (or overflowing) sets ``diverged`` and ``t_diverged``, and the
@@ -190,15 +193,15 @@ def _clip_rounding(curve, floor, name):
 
 def dmft_powerlaw(L, gamma0, eta0, T, lam, b2, *, N=math.inf, batch=None, sigma=0.0, weights=None,
                   method="auto"):
-    """muP DMFT on trace-normalised power-law data (notes §2.6, §2.7c), population GD or online SGD.
+    """muP DMFT on trace-normalised power-law data (Eqs. (T3.36)-(T3.43)), population GD or online SGD.
 
-    Infinite width and population GD (``N = inf``, ``batch = None``, the notes' model): per mode
+    Infinite width and population GD (``N = inf``, ``batch = None``; Eq. (T3.42)): per mode
     ``x_k(t) = 1 + lambda_k sum_{s<t} H(t,s) x_k(s)``; ``L(t) = sum_k lambda_k b_k^2 x_k(t)^2``,
     ``C_e(t,s) = sum_k lambda_k^2 b_k^2 x_k(t) x_k(s)``; layer equations as in :func:`dmft_dln`.
-    Lazy limit (gamma0 -> 0): ``L(t) = sum_k lambda_k b_k^2 (1 - (L+1) eta0 lambda_k)^{2t}``.
+    Lazy limit (gamma0 -> 0): ``L(t) = sum_k lambda_k b_k^2 (1 - (L+1) eta0 lambda_k)^{2t}`` (Eq. (T3.44)).
 
-    Finite width ``N`` and/or online SGD with batch size ``batch`` (our extension of §2.6, derived like
-    the isotropic §2.3 terms): per mode ``R_k = (I - lambda_k H)^-1`` and
+    Finite width ``N`` and/or online SGD with batch size ``batch`` (our extension, Eqs. (T3.38)-(T3.41),
+    derived like the isotropic terms of Eq. (T3.14)): per mode ``R_k = (I - lambda_k H)^-1`` and
     ``delta_k = R_k (xi_k - b_k 1 + H n_k)`` with
 
     * ``xi_k ~ GP(0, C_g^1/(gamma0^2 N))`` (random initial bulk of ``W^0``; ``L(0) = 1 + 1/(gamma0^2 N)``)

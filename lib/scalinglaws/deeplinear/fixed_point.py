@@ -1,6 +1,7 @@
 """The deep-linear DMFT as dense matrix equations, solved by a growing-window fixed point (NumPy).
 
-This module is the executable statement of the equations (notes 03 §2.3, §2.7a): read it first.
+This module is the executable statement of the equations (Eqs. (T3.14)-(T3.17) of the theory page,
+solved as in Eq. (T3.27)): read it first.
 In the proportional limit every single-site quantity is a ``T x T`` correlation or response
 matrix; one sweep of the closed matrix form is
 
@@ -13,8 +14,8 @@ matrix; one sweep of the closed matrix form is
              C_g^l = (I + QMP) C_g^{l+1} (I + QMP)^T + Q M C_r^{l-1} M^T Q^T
 
 with ``C_n = C_D/alpha`` (full batch), ``diag(C_d + s^2)/alpha_B`` with ``R_D = I`` (online SGD) or
-``0`` with ``R_D = I`` (population); ``sl`` is the strictly lower triangle.  Test loss
-``L(t) = C_d(t,t) + sigma^2``, train loss ``C_D(t,t)``.  The window of solved steps grows by
+``0`` with ``R_D = I`` (population), Eq. (T3.16); ``sl`` is the strictly lower triangle.  Test loss
+``L(t) = C_d(t,t) + sigma^2``, train loss ``C_D(t,t)`` (Eq. (T3.18)).  The window of solved steps grows by
 ``window`` at a time (one at a time to retry a window that broke down) and is iterated to ``tol``.  Divergence is an outcome, reported as by the
 causal solver: once a converged window's loss exceeds ``DIVERGENCE_FACTOR * L(0)`` the solve
 stops there, and a window whose iteration breaks down (overflow, a singular inverse or no
@@ -55,7 +56,7 @@ def _sl(M):
 
 def _fixed_point_numpy(L, T, *, mode, centred, inv_g2nu, inv_gnu, gamma0, eta0, alpha, alpha_B, sigma2,
                        window=2, tol=1e-11, max_iter=400):
-    """Growing-window fixed point of notes §2.7a (dense inverses, non-residual)."""
+    """Growing-window fixed point of Eq. (T3.27) (dense inverses, non-residual)."""
     Cg = [np.ones((0, 0)) for _ in range(L)]
     Cr = [np.zeros((0, 0)) for _ in range(L)]
     A = [np.zeros((0, 0)) for _ in range(L)]
@@ -182,9 +183,9 @@ def _fixed_point_numpy(L, T, *, mode, centred, inv_g2nu, inv_gnu, gamma0, eta0, 
 
 
 def linear_regression_dmft(eta, T, alpha, sigma=0.0):
-    """Pure linear regression (no network, notes §2.4): the D/P-site equations with ``H = -eta sl(1)``,
-    ``K_a = 1`` (zero init), full batch at data ratio ``alpha``.  Returns ``(test, train)``, arrays
-    of length ``T`` (``t = 0..T-1``).
+    """Pure linear regression (no network, Eq. (T3.31)): the D/P-site equations (Eqs. (T3.14)-(T3.15))
+    with ``H = -eta sl(1)``, ``K_a = 1`` (zero init), full batch at data ratio ``alpha``.  Returns
+    ``(test, train)``, arrays of length ``T`` (``t = 0..T-1``).
 
     ``eta``, ``alpha``: finite reals > 0; ``T``: integer >= 1; ``sigma``: finite real >= 0 (the
     label-noise std).  Raises ``ValueError`` otherwise.  Solved on a window growing by 4 steps,

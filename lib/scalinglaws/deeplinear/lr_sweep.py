@@ -1,4 +1,4 @@
-"""Learning-rate sweeps with a refined optimum (notes 03 §3 Fig 2/5/7, §5.5).
+"""Learning-rate sweeps with a refined optimum (paper Figs. 2, 5 and 7; Eq. (T3.48) of the theory page).
 
 The optimum of a sweep is the grid argmin of a metric (default ``log10`` of the final loss),
 refined by the vertex of the parabola through the argmin and its two neighbours in ``log eta``.
@@ -68,7 +68,7 @@ def _final_loss(loss_fn, eta):
     return float(loss_fn(eta))
 
 
-def lr_sweep(loss_fn, etas, metric=None, *, executor="auto", progress=True, desc=None):
+def lr_sweep(loss_fn, etas, metric=None, *, executor="auto", progress=None, desc=None):
     """Evaluate ``loss_fn(eta) -> final loss`` on ``etas`` and return a :class:`SweepResult`.
 
     ``metric`` maps the loss to the minimised quantity (default ``log10``); a non-finite or
@@ -82,9 +82,10 @@ def lr_sweep(loss_fn, etas, metric=None, *, executor="auto", progress=True, desc
     ``concurrent.futures``-style executor; ``loss_fn`` may be a lambda or a notebook closure
     (shipped with cloudpickle).  ``metric`` runs in the calling process.  The results do not
     depend on the executor.  ``progress`` shows a progress bar labelled ``desc``
-    (default ``"lr_sweep"``).
+    (default ``"lr_sweep"``); ``None`` (default) leaves the choice to :func:`scalinglaws.sweep.sweep`
+    (a bar unless ``SCALINGLAWS_PROGRESS=0``).
 
-    ``etas``: 1-D, finite, > 0, strictly increasing, length >= 3; ``progress`` a bool; ``desc``
+    ``etas``: 1-D, finite, > 0, strictly increasing, length >= 3; ``progress`` None or a bool; ``desc``
     ``None`` or a string.  Raises ``ValueError`` on bad inputs and if every rate diverged (no
     optimum: ``loss_fn`` returned no finite positive loss)."""
     if not callable(loss_fn):
@@ -92,7 +93,7 @@ def lr_sweep(loss_fn, etas, metric=None, *, executor="auto", progress=True, desc
     if metric is not None and not callable(metric):
         raise ValueError(f"`metric` must be callable or None, got {metric!r}")
     etas = _etas(etas)
-    progress = flag("progress", progress)
+    progress = None if progress is None else flag("progress", progress)
     if desc is not None and not isinstance(desc, str):
         raise ValueError(f"`desc` must be a string or None, got {desc!r}")
     from ..sweep import grid, sweep

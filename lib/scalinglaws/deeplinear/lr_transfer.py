@@ -1,5 +1,5 @@
 """Learning-rate transfer across width: one LR sweep per (parameterisation, width), theory and
-simulation (the studies of paper Figs. 2 and 7).
+simulation (the studies of paper Figs. 2 and 7; the quantities of Eq. (T3.49) of the theory page).
 
 A study evaluates a theory ``loss(par, width, eta) -> L(T-1)`` on a fine LR grid for every
 (parameterisation, width) with :func:`scalinglaws.deeplinear.lr_sweep` (refined optimum), and a

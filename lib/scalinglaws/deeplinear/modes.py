@@ -1,4 +1,5 @@
-"""Named data modes of the deep-linear DMFT and its kernels (the integer codes the numba kernels take).
+"""Named data modes of the deep-linear DMFT and its kernels (the integer codes the numba kernels take;
+Eq. (T3.16) of the theory page).
 
 * ``POPULATION`` -- gradient descent on the population loss (infinite data, no noise source);
 * ``FULL_BATCH`` -- full-batch GD on ``P = alpha D`` fixed samples (response ``R_D`` and the

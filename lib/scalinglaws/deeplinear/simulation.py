@@ -1,4 +1,5 @@
-"""Direct simulation of deep linear networks with exact rank-one GD updates (notes 03 §1.3-1.4, §2.6).
+"""Direct simulation of deep linear networks with exact rank-one GD updates (Eqs. (T3.5)-(T3.6),
+residual Eq. (T3.32), power-law data Eqs. (T3.36)-(T3.37) of the theory page).
 
 Network (ours, equivalent up to rescaling of (gamma0, eta0) to the paper's):
 ``h^1 = W^0 x/sqrt(D)``, ``h^{l+1} = W^l h^l/sqrt(N)`` (plain) or ``h^{l+1} = h^l + b W^l h^l/sqrt(N)``
@@ -14,7 +15,7 @@ GD step is exactly (all gradients before any update)
 
 so one step costs O(PD + ND + L N^2) and the P hidden activations are never formed.
 
-Power-law data (trace-normalised, §2.6): ``x ~ N(0, diag(lam))``, ``y = beta*.x``, the ``1/sqrt(D)``
+Power-law data (trace-normalised, Eq. (T3.37)): ``x ~ N(0, diag(lam))``, ``y = beta*.x``, the ``1/sqrt(D)``
 factors are dropped: ``f = w.h^L/(gamma0 N)``, ``e = Lambda (beta - beta*)`` (population) or
 ``X_B^T X_B (beta - beta*)/B`` (online SGD), ``r^1 = W^0 e``, ``W^0 <- W^0 - eta0 gamma0 g^1 e^T``.
 """
@@ -72,7 +73,7 @@ def _ger(W, alpha, u, v):
 
 
 def rank_one_step(W0, Ws, w, e, eta0, gamma0, residual=False, b=1.0, scale0=None):
-    """One in-place GD step from the direction ``e`` (notes §1.3); ``scale0 = 1/sqrt(D)`` by default
+    """One in-place GD step from the direction ``e`` (Eq. (T3.6)); ``scale0 = 1/sqrt(D)`` by default
     (``1`` for trace-normalised power-law data).  Returns ``g^1`` (before the update).
 
     ``W0`` (N, D), ``Ws`` (a list of (N, N)) and ``w`` (N,) are finite float64 arrays, updated in

@@ -1,5 +1,8 @@
 """The lazy edge of stability of a plain deep linear network in the proportional limit, from free probability.
 
+Derived on the theory page of paper 3, Eqs. (T3.50)-(T3.58); (E1)-(E4) below are Eqs. (T3.50), (T3.51),
+(T3.53) and (T3.54) there.
+
 Why the edge is not ``2/((L+1) lambda_max(Sigma_hat))``
 -------------------------------------------------------
 With the network of :mod:`.simulation` (``h^1 = W^0 x/sqrt(D)``, ``h^{l+1} = W^l h^l/sqrt(N)``,
