@@ -435,7 +435,7 @@ table.sl-claims th,table.sl-claims td{border:1px solid #ccc;padding:2px 6px;vert
 table.sl-claims th{background:#f3f3f3;text-align:left}
 table.sl-claims td.num{text-align:right;font-family:monospace;white-space:nowrap}
 table.sl-claims tr.fail td{background:#fde2e2}
-table.sl-claims td,table.sl-claims code{overflow-wrap:anywhere}
+table.sl-claims td{overflow-wrap:break-word} table.sl-claims code{overflow-wrap:anywhere}
 table.sl-fixed{table-layout:fixed;font-size:0.8em}
 table.sl-fixed td.crit{font-family:monospace;white-space:normal}
 span.sl-pass{color:#116611;font-weight:bold} span.sl-fail{color:#b00000;font-weight:bold}

@@ -80,7 +80,7 @@ def figures_table_html(records, from_doc: str = "scorecard") -> str:
                 f"<td><a href='{e(url)}'>{e(fig.title)}</a><br><code>{e(rec['source'])}</code></td>"
                 f"<td>{status}</td><td>{e(fig.reason) or '&nbsp;'}</td>"
                 f"<td class='num'>{len(claims) - n_fail}/{len(claims)}</td></tr>")
-    cols = "".join(f"<col style='width:{w}%'>" for w in (24, 29, 12, 26, 9))
+    cols = "".join(f"<col style='width:{w}%'>" for w in (23, 28, 15, 25, 9))
     return (_CSS + f"<table class='sl-claims sl-fixed'><colgroup>{cols}</colgroup>"
             "<thead><tr><th>paper figure / result</th><th>our figure and notebook</th>"
             "<th>status</th><th>reason / remark</th><th>claims passing</th></tr></thead><tbody>"
