@@ -18,7 +18,7 @@ WIDTH, TALL, PART = 1280, 16000, 1700
 
 
 def _trim(png: Path) -> list[Path]:
-    from PIL import Image, ImageChops
+    from PIL import Image
 
     im = Image.open(png).convert("RGB")
     # the page's end: the first run of GAP blank rows in the content column (the sidebars' borders
