@@ -119,6 +119,8 @@ def test_site_check_passes_a_clean_site(tmp_path, capsys):
                                                   "execution_count": None}]}), "no outputs"),
     ("nb-stderr", dict(nb={**GOOD_NB, "cells": [{**GOOD_NB["cells"][0], "outputs": [
         {"output_type": "stream", "name": "stderr", "text": "progress"}]}]}), "stderr"),
+    ("nb-path", dict(nb={**GOOD_NB, "cells": [{**GOOD_NB["cells"][0], "outputs": [
+        {"output_type": "stream", "name": "stdout", "text": "wrote /home/ci/x.npz\n"}]}]}), "build-machine path"),
 ])
 def test_site_check_finds(tmp_path, capsys, kind, kwargs, needle):
     assert check_site.main(str(_site(tmp_path, **kwargs))) == 1

@@ -58,8 +58,9 @@ def check_notebook(path: Path) -> list[str]:
             if o.get("output_type") == "stream" and o.get("name") == "stderr":
                 problems.append("has a stderr output")
             text = json.dumps(o.get("text", "")) + json.dumps(o.get("data", {}).get("text/plain", ""))
-            if MACHINE_PATH.search(text.replace("\\\\", "\\")):
-                problems.append(f"shows a build-machine path: {MACHINE_PATH.search(text).group(0)!r}")
+            m = MACHINE_PATH.search(text.replace("\\\\", "\\"))   # JSON-escaped backslashes undone
+            if m:
+                problems.append(f"shows a build-machine path: {m.group(0)!r}")
     return sorted(set(problems))
 
 
