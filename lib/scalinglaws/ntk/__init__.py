@@ -3,6 +3,12 @@ asymptotics of kernel gradient descent.
 
 * :mod:`.kernels` -- infinite-width NNGP/NTK of a shallow ReLU^m network (arc-cosine kernels):
   Gram matrices, 1-D kernels;
+* :mod:`.activations` -- any activation: ReLU^k, leaky ReLU, abs, tanh, erf, GELU, SiLU or a user
+  function; closed-form dual kernels and the diagonal singularity order alpha;
+* :mod:`.dual` -- dual kernels by closed form, polar quadrature or Hermite expansion; Gram
+  matrices of any activation, with or without bias;
+* :mod:`.population` -- Funk-Hecke spectra on S^m for any activation; population spectra of
+  rotation-invariant densities (uniform ball, Gaussian, user density);
 * :mod:`.spectra` -- spectra of the NTK integral operator: Funk-Hecke on the sphere, the radial
   operator on the ball, Gram/Nystrom eigenpairs, target tail sums, spectrum exponent fits;
 * :mod:`.asymptotics` -- loss curves of gradient flow / GD from a spectrum, the exponents
@@ -10,6 +16,10 @@ asymptotics of kernel gradient descent.
 * :mod:`.problems` -- the chapter's ready-made problems (1-D grid, sphere cap, ball indicator);
 * :mod:`.finite_width` -- the finite-width network trained by full-batch GD and its empirical NTK.
 """
+from .activations import (ACTIVATIONS, Activation, activation, arccos_J_general, arccos_polynomials,
+                          kernel_alpha, leaky_relu, relu_power)
+from .dual import METHODS, ThetaTable, activation_gram, dual_kernel, hermite_coefficients
+from .population import DENSITIES, RadialDensity, RadialSpectrum, radial_density, radial_spectrum, sphere_spectrum
 from .asymptotics import (ALPHA, boundary_constant_1d, boundary_constant_ball, boundary_constant_sphere, c_d,
                           fit_loss_exponent, kappa_exponent, loss_gd, loss_gradient_flow, nu_exponent, relu_symbol,
                           theorem_constant, xi_exponent)
@@ -21,6 +31,11 @@ from .spectra import (BLAS_THREADS_ENV, ball_radial_operator, cap_energies, comp
                       sphere_index_expand, sphere_multiplicity, sphere_ntk_spectrum, tail_sums)
 
 __all__ = [
+    # any activation
+    "Activation", "activation", "relu_power", "leaky_relu", "ACTIVATIONS", "arccos_polynomials",
+    "arccos_J_general", "kernel_alpha", "dual_kernel", "activation_gram", "ThetaTable",
+    "hermite_coefficients", "METHODS", "sphere_spectrum", "radial_spectrum", "radial_density",
+    "RadialDensity", "RadialSpectrum", "DENSITIES",
     # kernels
     "ntk_gram", "ntk_1d", "arccos_J", "atan2_upper", "check_activation", "PARTS",
     # spectra
