@@ -9,6 +9,7 @@ asymptotics of kernel gradient descent.
   matrices of any activation, with or without bias;
 * :mod:`.population` -- Funk-Hecke spectra on S^m for any activation; population spectra of
   rotation-invariant densities (uniform ball, Gaussian, user density);
+* :mod:`.survey` -- predicted and measured exponents nu, xi of an activation on a data law;
 * :mod:`.spectra` -- spectra of the NTK integral operator: Funk-Hecke on the sphere, the radial
   operator on the ball, Gram/Nystrom eigenpairs, target tail sums, spectrum exponent fits;
 * :mod:`.asymptotics` -- loss curves of gradient flow / GD from a spectrum, the exponents
@@ -20,6 +21,7 @@ from .activations import (ACTIVATIONS, Activation, activation, arccos_J_general,
                           kernel_alpha, leaky_relu, relu_power)
 from .dual import METHODS, ThetaTable, activation_gram, dual_kernel, hermite_coefficients
 from .population import DENSITIES, RadialDensity, RadialSpectrum, radial_density, radial_spectrum, sphere_spectrum
+from .survey import DATA, ExponentMeasurement, local_exponent, measure_exponents, predicted_exponents
 from .asymptotics import (ALPHA, boundary_constant_1d, boundary_constant_ball, boundary_constant_sphere, c_d,
                           fit_loss_exponent, kappa_exponent, loss_gd, loss_gradient_flow, nu_exponent, relu_symbol,
                           theorem_constant, xi_exponent)
@@ -36,6 +38,8 @@ __all__ = [
     "arccos_J_general", "kernel_alpha", "dual_kernel", "activation_gram", "ThetaTable",
     "hermite_coefficients", "METHODS", "sphere_spectrum", "radial_spectrum", "radial_density",
     "RadialDensity", "RadialSpectrum", "DENSITIES",
+    # the activation-by-data table
+    "predicted_exponents", "measure_exponents", "local_exponent", "ExponentMeasurement", "DATA",
     # kernels
     "ntk_gram", "ntk_1d", "arccos_J", "atan2_upper", "check_activation", "PARTS",
     # spectra
