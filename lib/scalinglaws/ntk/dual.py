@@ -19,6 +19,14 @@ NTK ``Sigma + Theta_in`` (Eq. (T1.42)).  Three ways to compute an expectation ``
   come from a composite Gauss-Legendre rule on ``[-56, 56]`` with the Hermite *functions*
   (recurrence without overflow); the series is cut where the coefficients fall below ``1e-17`` of
   the total (``ValueError`` if that needs more than ``N_HERMITE_MAX`` terms: not smooth enough).
+* ``"fourier"`` (Eq. (T1.55); smooth activations, any variance): the polar form with the angle
+  integral done in Fourier space.  ``g_q(r, psi) = f(sqrt(q) r cos psi)`` is even and periodic in
+  ``psi`` with Fourier cosine coefficients ``g_n(r)`` (FFT on a uniform grid, analytic ``f`` so
+  exponential convergence; the grid doubles until the weighted aliasing tail is below 1e-17), and
+  ``E[f(u) g(v)] = sum_n K_n T_n(cos theta)`` with ``K_0 = int w(r) f_0 g_0``,
+  ``K_n = 2 int w(r) f_n(r) g_n(r) dr`` (``w = r e^{-r^2/2}``, r <= 10.5): a Chebyshev series in
+  ``cos theta`` per pair of variances.  ``"auto"`` uses it when the Hermite series would need too
+  many terms (steep activations: tanh beyond ``q ~ 3``, GELU and SiLU beyond ``q ~ 15``).
 
 A :class:`ThetaTable` tabulates a kernel at fixed ``q1, q2`` as a piecewise Chebyshev series in
 ``theta`` (Eq. (T1.51)): the dual kernel of an activation whose only singularity is at 0 is analytic
@@ -42,7 +50,9 @@ from .kernels import PARTS, _atan2_upper, _cross_norm
 
 __all__ = ["dual_kernel", "activation_gram", "ThetaTable", "hermite_coefficients", "METHODS", "N_HERMITE_MAX"]
 
-METHODS = ("auto", "closed", "hermite", "polar")
+METHODS = ("auto", "closed", "hermite", "fourier", "polar")
+FOURIER_MAX = 2 ** 16         # angular grid of the Fourier path
+FOURIER_PAIRS_MAX = 50_000    # distinct variance pairs of one Fourier-path evaluation
 N_HERMITE_MAX = 600          # Hermite functions on [-56, 56]: turning point 2 sqrt(n) <= 49
 POLAR_GRAM_MAX = 200_000      # entries of a per-pair polar-quadrature Gram (about 1 ms each)
 
@@ -61,6 +71,10 @@ def _act_part(act, part, method):
                          "use 'auto', 'hermite' (smooth activations) or 'polar'")
     if method == "hermite" and part != "output" and act.deriv is None and not act.smooth:
         raise ValueError("`method` 'hermite' needs a smooth activation or its `deriv`")
+    if method == "fourier" and not act.smooth:
+        raise ValueError(f"`method` 'fourier' needs a smooth activation (order = inf); {act.name!r} is not")
+    if method == "fourier" and part != "output" and act.deriv is None:
+        raise ValueError("`method` 'fourier' needs the activation's `deriv` for the hidden-layer part")
     if part != "output" and act.deriv is None and not act.smooth and method != "closed" and not act.closed_form:
         raise ValueError(f"`part` {part!r} needs phi': give the activation a `deriv`")
     return act
@@ -71,7 +85,7 @@ def _resolve(act, method):
         return method
     if act.closed_form:
         return "closed"
-    return "hermite" if act.smooth else "polar"
+    return "smooth" if act.smooth else "polar"     # "smooth": Hermite, else Fourier (see _expectations)
 
 
 # --- polar quadrature (Eq. (T1.49)) ------------------------------------------------------------------
@@ -160,6 +174,10 @@ def _hermite_functions(N):
     return _HERMITE_CACHE[key]
 
 
+class _HermiteDiverges(ValueError):
+    """The Hermite series needs more terms than the library computes reliably."""
+
+
 def hermite_coefficients(act, q, n_max=N_HERMITE_MAX, derivative=False, rtol=1e-17):
     """Hermite coefficients ``a_n(q) = E[phi(sqrt(q) z) h_n(z)]`` (``z ~ N(0, 1)``, ``h_n`` the
     orthonormal Hermite polynomials; of ``phi'`` with ``derivative=True``), Eq. (T1.50), for each
@@ -190,8 +208,8 @@ def hermite_coefficients(act, q, n_max=N_HERMITE_MAX, derivative=False, rtol=1e-
     keep = np.nonzero(p > rtol * total)[0]
     N = int(keep[-1]) if keep.size else 0
     if N > 0.9 * n_max:
-        raise ValueError(f"activation {act.name!r}: its Hermite coefficients at variance q up to {q.max():.3g} "
-                         f"have not decayed by n = {n_max} (not smooth enough for method 'hermite'); use 'polar'")
+        raise _HermiteDiverges(f"activation {act.name!r}: its Hermite coefficients at variance q up to {q.max():.3g} "
+                         f"have not decayed by n = {n_max} (not smooth enough for method 'hermite'); use 'fourier' or 'polar'")
     return a[:, :N + 1]
 
 
@@ -201,6 +219,85 @@ def _mehler(a1, a2, c):
     for n in range(a1.shape[1] - 1, -1, -1):
         out = out * c + a1[:, n] * a2[:, n]
     return out
+
+
+# --- Fourier form of the polar quadrature (Eq. (T1.55)) ------------------------------------------------
+
+_FOURIER_R = 10.5
+
+
+def _fourier_rule():
+    r, wr = _radial_rule()
+    keep = r <= _FOURIER_R
+    return r[keep], wr[keep]
+
+
+def _fourier_g(f, q, n):
+    r, _ = _fourier_rule()
+    psi = 2 * math.pi * np.arange(n) / n
+    with np.errstate(all="ignore"):
+        G = f(math.sqrt(q) * r[:, None] * np.cos(psi)[None, :])
+    _checks.finite_out(G, "`q`, `act`", "the activation on the Fourier grid")
+    return np.fft.rfft(G, axis=1).real / n                               # (n_r, n//2 + 1)
+
+
+def fourier_coefficients(f, q, tol=1e-17):
+    """Fourier cosine coefficients ``g_n(r)`` (rows: the radial nodes of the Fourier path) of
+    ``psi -> f(sqrt(q) r cos psi)`` for one variance ``q > 0``, on the smallest power-of-two grid
+    whose weighted tail ``int w(r) max_{n >= N/4} g_n(r)^2 dr`` is below ``tol`` times
+    ``int w(r) g_0(r)^2 dr + tol`` (Eq. (T1.55)); ``ValueError`` beyond ``FOURIER_MAX`` points."""
+    _, wr = _fourier_rule()
+    n = 256
+    while True:
+        F = _fourier_g(f, q, n)
+        energy = float(wr @ np.sum(F * F, axis=1))
+        tail = float(wr @ np.max(F[:, n // 4:] ** 2, axis=1))
+        if tail <= tol * (energy + tol):
+            return F[:, : n // 4 + 1]
+        n *= 2
+        if n > FOURIER_MAX:
+            raise ValueError(f"variance q = {q:.4g}: the angular Fourier series of the activation needs more than "
+                             f"{FOURIER_MAX} points (is `act` really smooth, or `sigma_w` huge?)")
+
+
+def _fourier_expectation(f, q1, q2, c):
+    """E[f(u) f(v)] for arrays q1, q2, c by the Fourier form, grouped by distinct (q1, q2) pairs."""
+    _, wr = _fourier_rule()
+    pairs, inv = np.unique(np.stack([q1, q2], axis=1), axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    if pairs.shape[0] > FOURIER_PAIRS_MAX:
+        raise ValueError(f"`q1`, `q2`: {pairs.shape[0]} distinct variance pairs exceed {FOURIER_PAIRS_MAX} for the "
+                         "Fourier path")
+    qs, qinv = np.unique(pairs.ravel(), return_inverse=True)
+    coef = [fourier_coefficients(f, float(q)) for q in qs]
+    qinv = qinv.reshape(-1, 2)
+    out = np.empty(c.size)
+    for p in range(pairs.shape[0]):
+        A, B = coef[qinv[p, 0]], coef[qinv[p, 1]]
+        N = min(A.shape[1], B.shape[1])
+        K = np.einsum("r,rn,rn->n", wr, A[:, :N], B[:, :N])
+        K[1:] *= 2.0
+        big = np.nonzero(np.abs(K) > 1e-17 * np.sum(np.abs(K)))[0]
+        K = np.ascontiguousarray(K[: (big[-1] + 1 if big.size else 1)])
+        sel = np.nonzero(inv == p)[0]
+        vals = np.empty(sel.size)
+        _clenshaw_many(K, np.ascontiguousarray(c[sel]), vals)
+        out[sel] = vals
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _clenshaw_many(K, x, out):
+    n = K.size
+    for i in range(x.size):
+        b1 = 0.0
+        b2 = 0.0
+        xi = x[i]
+        for k in range(n - 1, 0, -1):
+            b0 = K[k] + 2.0 * xi * b1 - b2
+            b2 = b1
+            b1 = b0
+        out[i] = K[0] + xi * b1 - b2
 
 
 # --- point-wise dual kernel ---------------------------------------------------------------------------
@@ -223,6 +320,15 @@ def _expectations(act, q1, q2, rho, c, s, theta, part, method):
     if method == "closed":
         sig, der = act._dual(q1, q2, rho, theta, c, s)
         return (sig if need_out else None), (der if need_der else None)
+    if method == "smooth":
+        try:
+            return _expectations(act, q1, q2, rho, c, s, theta, part, "hermite")
+        except _HermiteDiverges:
+            method = "fourier"
+    if method == "fourier":
+        sig = _fourier_expectation(act.fn, q1, q2, c) if need_out else None
+        der = _fourier_expectation(act.deriv, q1, q2, c) if need_der else None
+        return sig, der
     if method == "hermite":
         qs, inv = np.unique(np.concatenate([q1, q2]), return_inverse=True)
         i1, i2 = inv[:q1.size], inv[q1.size:]
@@ -250,8 +356,9 @@ def _combine_parts(sig, der, rho, part):
 def dual_kernel(act, q1, q2, rho, part="full", method="auto", sin_theta=None):
     """Dual kernel of ``act`` for pre-activation variances ``q1, q2`` and covariance ``rho``
     (Eq. (T1.42)): ``"output"`` ``E[phi(u) phi(v)]``, ``"input"`` ``rho E[phi'(u) phi'(v)]``,
-    ``"full"`` their sum.  ``method``: ``"auto"`` (closed form, else Hermite for smooth activations,
-    else polar), ``"closed"``, ``"hermite"`` or ``"polar"`` (module docstring).
+    ``"full"`` their sum.  ``method``: ``"auto"`` (closed form; else, for smooth activations, the
+    Hermite series, or the Fourier form where that series would need too many terms; else polar),
+    ``"closed"``, ``"hermite"``, ``"fourier"`` or ``"polar"`` (module docstring).
 
     ``q1, q2`` (> 0), ``rho`` (``|rho| <= sqrt(q1 q2)``): finite arrays (or scalars) of one
     broadcast shape; ``sin_theta`` optional ``sqrt(1 - rho^2/(q1 q2))`` when known more accurately.
@@ -476,7 +583,16 @@ def activation_gram(X, Y=None, act="relu", part="full", sigma_w=1.0, sigma_b=1.0
     allq = np.concatenate([nx, ny])
     one_norm = float(allq.max() - allq.min()) <= 1e-13 * float(allq.max())
     YaT = np.ascontiguousarray(Ya.T)
-    if method == "closed" or (method == "polar" and not (act.degree is not None or one_norm)):
+    if method == "smooth" and not (act.degree is not None or one_norm):
+        qs = np.unique(np.concatenate([nx, ny]) ** 2)
+        try:
+            hermite_coefficients(act, qs)
+            if part != "output":
+                hermite_coefficients(act, qs, derivative=True)
+            method = "hermite"
+        except _HermiteDiverges:
+            method = "fourier"
+    if method in ("closed", "fourier") or (method == "polar" and not (act.degree is not None or one_norm)):
         if method == "polar" and n1 * n2 > POLAR_GRAM_MAX:
             raise ValueError(f"`X`, `Y`: a Gram of {n1 * n2} entries by per-pair polar quadrature (about 1 ms "
                              f"each) exceeds {POLAR_GRAM_MAX}; give the activation a `degree` (homogeneous), "

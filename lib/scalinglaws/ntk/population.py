@@ -19,7 +19,7 @@ import numpy as np
 
 from .._validation import integer, positive
 from . import _checks
-from .dual import (ThetaTable, _act_part, _expectations, _combine_parts, _resolve, hermite_coefficients,
+from .dual import (ThetaTable, _HermiteDiverges, _act_part, _expectations, _combine_parts, _resolve, hermite_coefficients,
                    scales0)
 from .spectra import (LMAX_MAX, N_NODES_MAX, _funk_hecke_kernel, _phi_rule, _sphere_Z, composite_gauss_legendre,
                       gegenbauer_normalized, sphere_multiplicity)
@@ -35,8 +35,16 @@ def _kernel_values(act, part, method, q1, q2, rho, c, s, *, table_ok=True):
     if method == "closed":
         sig, der = _expectations(act, q1, q2, rho, c, s, theta, part, "closed")
         return _combine_parts(sig, der, rho, part)
+    if method == "smooth":
+        try:
+            return _mehler_indexed(act, part, q1, q2, rho, c)
+        except _HermiteDiverges:
+            method = "fourier"
     if method == "hermite":
         return _mehler_indexed(act, part, q1, q2, rho, c)
+    if method == "fourier":
+        sig, der = _expectations(act, q1, q2, rho, c, s, theta, part, "fourier")
+        return _combine_parts(sig, der, rho, part)
     # polar: only through a theta table (homogeneous activation, or one norm)
     if act.degree is not None:
         table = ThetaTable(act, 1.0, 1.0, part=part, method="polar")
