@@ -5,8 +5,9 @@ asymptotics of kernel gradient descent.
   Gram matrices, 1-D kernels;
 * :mod:`.activations` -- any activation: ReLU^k, leaky ReLU, abs, tanh, erf, GELU, SiLU or a user
   function; closed-form dual kernels and the diagonal singularity order alpha;
-* :mod:`.dual` -- dual kernels by closed form, polar quadrature or Hermite expansion; Gram
-  matrices of any activation, with or without bias;
+* :mod:`.dual` -- dual kernels by closed form, polar quadrature, Hermite expansion or the Fourier
+  form;
+* :mod:`.gram` -- tables in the angle and Gram matrices of any activation, with or without bias;
 * :mod:`.population` -- Funk-Hecke spectra on S^m for any activation; population spectra of
   rotation-invariant densities (uniform ball, Gaussian, user density);
 * :mod:`.survey` -- predicted and measured exponents nu, xi of an activation on a data law;
@@ -19,7 +20,8 @@ asymptotics of kernel gradient descent.
 """
 from .activations import (ACTIVATIONS, Activation, activation, arccos_J_general, arccos_polynomials,
                           kernel_alpha, leaky_relu, relu_power)
-from .dual import METHODS, ThetaTable, activation_gram, dual_kernel, hermite_coefficients
+from .dual import METHODS, N_HERMITE_MAX, dual_kernel, hermite_coefficients
+from .gram import ThetaTable, activation_gram
 from .population import DENSITIES, RadialDensity, RadialSpectrum, radial_density, radial_spectrum, sphere_spectrum
 from .survey import DATA, ExponentMeasurement, local_exponent, measure_exponents, predicted_exponents
 from .asymptotics import (ALPHA, boundary_constant_1d, boundary_constant_ball, boundary_constant_sphere, c_d,
@@ -36,7 +38,7 @@ __all__ = [
     # any activation
     "Activation", "activation", "relu_power", "leaky_relu", "ACTIVATIONS", "arccos_polynomials",
     "arccos_J_general", "kernel_alpha", "dual_kernel", "activation_gram", "ThetaTable",
-    "hermite_coefficients", "METHODS", "sphere_spectrum", "radial_spectrum", "radial_density",
+    "hermite_coefficients", "METHODS", "N_HERMITE_MAX", "sphere_spectrum", "radial_spectrum", "radial_density",
     "RadialDensity", "RadialSpectrum", "DENSITIES",
     # the activation-by-data table
     "predicted_exponents", "measure_exponents", "local_exponent", "ExponentMeasurement", "DATA",

@@ -248,7 +248,8 @@ def relu_power(k):
 
 
 def leaky_relu(slope=0.01):
-    """``max(z, slope z)`` = ``slope z + (1 - slope) relu(z)``; ``slope`` finite, ``!= 1``
+    """``z`` for ``z > 0``, ``slope z`` otherwise: ``slope z + (1 - slope) relu(z)`` (``max(z, slope z)``
+    when ``slope < 1``); ``slope`` finite, ``!= 1``
     (``slope = -1`` is ``abs``): smoothness order 1, degree 1, closed form (Eq. (T1.45))."""
     a = real("slope", slope)
     if a == 1:

@@ -1,5 +1,5 @@
-"""Dual kernels of any activation: closed forms, polar quadrature, Hermite (Mehler) expansion, a
-Chebyshev table in the angle, and Gram matrices (Eqs. (T1.42)-(T1.51)).
+"""Dual kernels of any activation: closed forms, polar quadrature, Hermite (Mehler) expansion and
+the Fourier form (Eqs. (T1.42)-(T1.50), (T1.55)).
 
 For pre-activations ``(u, v)`` with variances ``q1, q2`` and covariance ``rho = sqrt(q1 q2) cos theta``
 the kernel parts are ``Sigma = E[phi(u) phi(v)]``, ``Theta_in = rho E[phi'(u) phi'(v)]`` and the full
@@ -28,13 +28,7 @@ NTK ``Sigma + Theta_in`` (Eq. (T1.42)).  Three ways to compute an expectation ``
   ``cos theta`` per pair of variances.  ``"auto"`` uses it when the Hermite series would need too
   many terms (steep activations: tanh beyond ``q ~ 3``, GELU and SiLU beyond ``q ~ 15``).
 
-A :class:`ThetaTable` tabulates a kernel at fixed ``q1, q2`` as a piecewise Chebyshev series in
-``theta`` (Eq. (T1.51)): the dual kernel of an activation whose only singularity is at 0 is analytic
-in ``theta`` on ``[0, pi]`` (its singular behaviour in ``u = cos theta`` comes from
-``theta = arccos u``), so 16 panels x 24 nodes give ~1e-14.  The Gram of a numerically integrated
-activation uses the table when all points have one norm (sphere data) or the activation is
-positively homogeneous (``k(x, y) = (|x~||y~|)^p k_1(theta)``), Mehler per pair for other smooth
-activations, and polar quadrature per pair otherwise (small problems only).
+Tables in the angle and Gram matrices of any activation: :mod:`.gram`.
 """
 from __future__ import annotations
 
@@ -45,10 +39,10 @@ import numpy as np
 
 from .._validation import array, choice, integer
 from . import _checks
-from .activations import Activation, activation
-from .kernels import PARTS, _atan2_upper, _cross_norm
+from .activations import activation
+from .kernels import PARTS
 
-__all__ = ["dual_kernel", "activation_gram", "ThetaTable", "hermite_coefficients", "METHODS", "N_HERMITE_MAX"]
+__all__ = ["dual_kernel", "hermite_coefficients", "METHODS", "N_HERMITE_MAX"]
 
 METHODS = ("auto", "closed", "hermite", "fourier", "polar")
 FOURIER_MAX = 2 ** 16         # angular grid of the Fourier path
@@ -106,9 +100,17 @@ def _radial_rule(n_nodes=12):
     return r, wr
 
 
-def _polar_expectation(f, g, q1, q2, c, s, n_psi=12, chunk=16):
-    """E[f(u) g(v)] by polar quadrature for arrays q1, q2, c = cos theta, s = sin theta (q >= 0)."""
-    r, wr = _radial_rule()
+def _polar_expectation(f, g, q1, q2, c, s, n_psi=12, chunk=16, degree=None):
+    """E[f(u) g(v)] by polar quadrature for arrays q1, q2, c = cos theta, s = sin theta (q >= 0).
+
+    ``degree``: the homogeneity degree ``p`` of the product ``f(u) g(v)`` (``f(lam u) g(lam v) =
+    lam^p f(u) g(v)`` for ``lam > 0``), if any: then the radial integral of Eq. (T1.49) is
+    ``int_0^inf r^(p+1) e^(-r^2/2) dr = 2^(p/2) Gamma(p/2 + 1)`` (finite for ``p > -2``) and only
+    the angle is integrated numerically."""
+    if degree is not None and degree > -2:
+        r, wr = np.ones(1), np.array([2.0 ** (0.5 * degree) * math.gamma(0.5 * degree + 1.0)])
+    else:
+        r, wr = _radial_rule()
     gp, wp = _gl(n_psi)
     sub_a, sub_b = _WEDGE_EDGES[:-1], _WEDGE_EDGES[1:]
     theta = np.arctan2(s, c)
@@ -184,8 +186,9 @@ def hermite_coefficients(act, q, n_max=N_HERMITE_MAX, derivative=False, rtol=1e-
     variance in ``q`` (a non-empty 1-D array of finite numbers >= 0).
 
     The series is cut at the last ``n`` with ``a_n^2 > rtol * sum a^2`` over all ``q``; returns an
-    array ``(len(q), N + 1)``.  ``ValueError`` if the coefficients have not decayed by ``n_max``
-    (``1 <= n_max <= 2000``; the activation is not smooth enough, or ``q`` too large, for this path).
+    array ``(len(q), N + 1)``.  ``ValueError`` if the cut falls beyond ``0.9 n_max`` (``1 <= n_max
+    <= N_HERMITE_MAX = 600``; the activation is not smooth enough, or ``q`` too large, for this path:
+    ``a_n`` decays like ``exp(-C sqrt(n))`` for tanh and SiLU, with ``C ~ 1/sqrt(q)``).
     For ``derivative=True`` without ``act.deriv`` Stein's identity ``E[phi'(sqrt q z) h_n] =
     sqrt((n+1)/q) a_{n+1}`` is used."""
     act = activation(act)
@@ -340,8 +343,10 @@ def _expectations(act, q1, q2, rho, c, s, theta, part, method):
             b = hermite_coefficients(act, qs, derivative=True)
             der = _mehler(b[i1], b[i2], c)
         return sig, der
-    sig = _polar_expectation(act.fn, act.fn, q1, q2, c, s) if need_out else None
-    der = _polar_expectation(act.deriv, act.deriv, q1, q2, c, s) if need_der else None
+    p = act.degree                                      # homogeneous: the radial integral is exact
+    sig = _polar_expectation(act.fn, act.fn, q1, q2, c, s, degree=None if p is None else 2 * p) if need_out else None
+    der = (_polar_expectation(act.deriv, act.deriv, q1, q2, c, s, degree=None if p is None else 2 * p - 2)
+           if need_der else None)
     return sig, der
 
 
@@ -368,7 +373,7 @@ def dual_kernel(act, q1, q2, rho, part="full", method="auto", sin_theta=None):
     q2 = array("q2", q2, lo=0.0)
     rho = array("rho", rho)
     try:
-        q1, q2, rho = (np.ascontiguousarray(x, dtype=float) for x in np.broadcast_arrays(q1, q2, rho))
+        q1, q2, rho = (np.array(x, dtype=float) for x in np.broadcast_arrays(q1, q2, rho))   # keeps 0-d
     except ValueError:
         raise ValueError("`q1`, `q2`, `rho` must have broadcastable shapes") from None
     if np.any(q1 <= 0) or np.any(q2 <= 0):
@@ -385,260 +390,4 @@ def dual_kernel(act, q1, q2, rho, part="full", method="auto", sin_theta=None):
     method = _resolve(act, method)
     sig, der = _expectations(act, q1, q2, rho, c, s, theta, part, method)
     out = _combine_parts(sig, der, rho, part)
-    return _checks.finite_out(out, "`act`, `q1`, `q2`, `rho`", "the dual kernel").reshape(shape)
-
-
-# --- Chebyshev table in theta (Eq. (T1.51)) ----------------------------------------------------------
-
-class ThetaTable:
-    """A kernel ``k(theta)`` at fixed variances ``(q1, q2)`` on ``[0, theta_max]`` as a piecewise
-    Chebyshev series (``n_panels`` equal panels, ``degree + 1`` Chebyshev nodes each; Eq. (T1.51)).
-
-    ``ThetaTable(act, q1, q2, part, method, theta_max=pi)``; ``table(theta)`` evaluates it
-    (``0 <= theta <= theta_max``).  ``max_error`` is the largest difference to the direct method
-    at the panel midpoints between nodes (checked at construction: ``ValueError`` above
-    ``1e-11 max|k|``)."""
-
-    def __init__(self, act, q1, q2, part="full", method="auto", theta_max=math.pi, n_panels=16, degree=23):
-        self.act = _act_part(act, part, method)
-        self.method = _resolve(self.act, method)
-        self.q1, self.q2 = float(q1), float(q2)
-        if not (self.q1 > 0 and self.q2 > 0 and math.isfinite(self.q1 * self.q2)):
-            raise ValueError(f"`q1`, `q2` must be finite and > 0, got {q1!r}, {q2!r}")
-        self.theta_max = float(theta_max)
-        if not 0 < self.theta_max <= math.pi:
-            raise ValueError(f"`theta_max` must be in (0, pi], got {theta_max!r}")
-        self.n_panels = integer("n_panels", n_panels, 1, 256)
-        self.degree = integer("degree", degree, 2, 64)
-        self.part = part
-        n = self.degree + 1
-        x = np.cos(math.pi * (np.arange(n) + 0.5) / n)               # Chebyshev nodes (first kind)
-        h = self.theta_max / self.n_panels
-        a = np.arange(self.n_panels) * h
-        th = (a[:, None] + 0.5 * h * (x[None, :] + 1)).ravel()
-        vals = self._direct(th).reshape(self.n_panels, n)
-        # coefficients by the discrete cosine transform on the nodes
-        k = np.arange(n)
-        T = np.cos(np.outer(k, math.pi * (np.arange(n) + 0.5) / n))   # T_k(x_j)
-        coef = (2.0 / n) * vals @ T.T
-        coef[:, 0] *= 0.5
-        self.coef = np.ascontiguousarray(coef)
-        self.h = h
-        # check between the nodes
-        thm = (a[:, None] + 0.5 * h * (np.linspace(-0.97, 0.97, 5)[None, :] + 1)).ravel()
-        ref = self._direct(thm)
-        err = float(np.max(np.abs(self(thm) - ref)))
-        scale = float(np.max(np.abs(vals)))
-        self.max_error = err
-        if not err <= 1e-11 * max(scale, 1e-300):
-            raise ValueError(f"activation {self.act.name!r}: the theta table misses the direct kernel by "
-                             f"{err:.3g} (max |k| = {scale:.3g}); increase `n_panels` or `degree`")
-
-    def _direct(self, th):
-        c, s = np.cos(th), np.sin(th)
-        q1 = np.full(th.shape, self.q1)
-        q2 = np.full(th.shape, self.q2)
-        rho = math.sqrt(self.q1 * self.q2) * c
-        sig, der = _expectations(self.act, q1, q2, rho, c, s, th, self.part, self.method)
-        return _combine_parts(sig, der, rho, self.part)
-
-    def __call__(self, theta):
-        theta = np.asarray(theta, dtype=float)
-        out = np.empty(theta.size)
-        _table_eval(theta.ravel(), self.coef, 1.0 / self.h, out)
-        return out.reshape(theta.shape)
-
-
-@numba.njit(cache=True, inline="always", error_model="numpy")
-def _table_value(theta, coef, inv_h):
-    P = coef.shape[0]
-    n = coef.shape[1]
-    t = theta * inv_h
-    idx = int(t)
-    if idx > P - 1:
-        idx = P - 1
-    if idx < 0:
-        idx = 0
-    x = 2.0 * (t - idx) - 1.0
-    b1 = 0.0
-    b2 = 0.0
-    for k in range(n - 1, 0, -1):
-        b0 = coef[idx, k] + 2.0 * x * b1 - b2
-        b2 = b1
-        b1 = b0
-    return coef[idx, 0] + x * b1 - b2
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _table_eval(theta, coef, inv_h, out):
-    for i in range(theta.size):
-        out[i] = _table_value(theta[i], coef, inv_h)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _table_gram_rows(Xa, Ya, P, ib, i1, jfirst, nx, ny, coef, inv_h, power, thresh, sym, out):
-    n2 = Ya.shape[0]
-    for i in range(ib, i1):
-        j0 = i if sym else 0
-        rxi = 1.0 / nx[i]
-        for j in range(j0, n2):
-            d = P[i - ib, j - jfirst]
-            nn = nx[i] * ny[j]
-            c = d * rxi / ny[j]
-            if c > thresh or c < -thresh:
-                s = _cross_norm(Xa, Ya, i, j, nx[i], ny[j], c, thresh) / nn
-            else:
-                s = math.sqrt(max(0.0, 1.0 - c * c))
-            if sym and j == i:
-                s = 0.0
-                c = 1.0
-            th = _atan2_upper(s, c)
-            v = _table_value(th, coef, inv_h)
-            if power != 0.0:
-                v *= nn ** power
-            out[i, j] = v
-            if sym:
-                out[j, i] = v
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _mehler_gram_rows(AX, AY, BX, BY, rho_panel, ib, i1, jfirst, nx, ny, sym, use_b, out):
-    # out[i, j] = sum_n AX[i,n] AY[j,n] c^n + rho sum_n BX[i,n] BY[j,n] c^n (Horner), c = rho/(|x~||y~|)
-    n2 = out.shape[1]
-    NA = AX.shape[1]
-    NB = BX.shape[1]
-    for i in range(ib, i1):
-        j0 = i if sym else 0
-        for j in range(j0, n2):
-            rho = rho_panel[i - ib, j - jfirst]
-            c = rho / (nx[i] * ny[j])
-            if c > 1.0:
-                c = 1.0
-            elif c < -1.0:
-                c = -1.0
-            if sym and j == i:
-                c = 1.0
-            acc = 0.0
-            for n in range(NA - 1, -1, -1):
-                acc = acc * c + AX[i, n] * AY[j, n]
-            v = acc
-            if use_b:
-                acc = 0.0
-                for n in range(NB - 1, -1, -1):
-                    acc = acc * c + BX[i, n] * BY[j, n]
-                v += rho * acc
-            out[i, j] = v
-            if sym:
-                out[j, i] = v
-
-
-# --- Gram matrices -------------------------------------------------------------------------------------
-
-def _augment0(X, sigma_w, sigma_b, name):
-    X = _checks.points(name, X)
-    Xa = np.hstack([sigma_w * X, np.full((X.shape[0], 1), float(sigma_b))])
-    nx = np.sqrt(np.einsum("ij,ij->i", Xa, Xa))
-    if np.any(nx == 0):
-        i = int(np.argmax(nx == 0))
-        raise ValueError(f"`{name}`[{i}] is the origin and `sigma_b` = 0: its pre-activation is identically 0 "
-                         "(the kernel angle is undefined); use sigma_b > 0 or drop the point")
-    return Xa, nx
-
-
-def scales0(sigma_w, sigma_b):
-    """``sigma_w`` finite in (0, 1e100], ``sigma_b`` finite in [0, 1e100] (no bias allowed)."""
-    from .._validation import positive
-    sw = positive("sigma_w", sigma_w)
-    sb = positive("sigma_b", sigma_b, allow_zero=True)
-    for name, v in (("sigma_w", sw), ("sigma_b", sb)):
-        if v > 1e100:
-            raise ValueError(f"`{name}` must be at most 1e100, got {v!r}")
-    return sw, sb
-
-
-_PANEL = 64
-
-
-def activation_gram(X, Y=None, act="relu", part="full", sigma_w=1.0, sigma_b=1.0, method="auto"):
-    """Gram matrix ``K[i, j] = k(X_i, Y_j)`` of the shallow-network kernel ``part`` for any
-    activation (Eq. (T1.42)), with or without bias (``sigma_b >= 0``).
-
-    ``act``: anything :func:`scalinglaws.ntk.activation` accepts.  Paths (module docstring):
-    closed forms per entry; otherwise a :class:`ThetaTable` when the activation is positively
-    homogeneous or every point has the same augmented norm (sphere data), Mehler per pair for other
-    smooth activations, and polar quadrature per pair (at most ``POLAR_GRAM_MAX`` entries).
-    ``X (n, d)``, ``Y (n', d)`` finite; with ``sigma_b = 0`` no point may be the origin.  Raises
-    ``ValueError`` naming the parameter for bad input or a non-finite kernel."""
-    act = _act_part(act, part, method)
-    sigma_w, sigma_b = scales0(sigma_w, sigma_b)
-    Xa, nx = _augment0(X, sigma_w, sigma_b, "X")
-    sym = Y is None
-    Ya, ny = (Xa, nx) if sym else _augment0(Y, sigma_w, sigma_b, "Y")
-    if Ya.shape[1] != Xa.shape[1]:
-        raise ValueError(f"`X` and `Y` must have the same dimension d, got {Xa.shape[1]-1} and {Ya.shape[1]-1}")
-    n1, n2 = Xa.shape[0], Ya.shape[0]
-    _checks.memory(8.0 * n1 * n2, "`X`, `Y`", "the Gram matrix")
-    method = _resolve(act, method)
-    out = np.empty((n1, n2))
-    allq = np.concatenate([nx, ny])
-    one_norm = float(allq.max() - allq.min()) <= 1e-13 * float(allq.max())
-    YaT = np.ascontiguousarray(Ya.T)
-    if method == "smooth" and not (act.degree is not None or one_norm):
-        qs = np.unique(np.concatenate([nx, ny]) ** 2)
-        try:
-            hermite_coefficients(act, qs)
-            if part != "output":
-                hermite_coefficients(act, qs, derivative=True)
-            method = "hermite"
-        except _HermiteDiverges:
-            method = "fourier"
-    if method in ("closed", "fourier") or (method == "polar" and not (act.degree is not None or one_norm)):
-        if method == "polar" and n1 * n2 > POLAR_GRAM_MAX:
-            raise ValueError(f"`X`, `Y`: a Gram of {n1 * n2} entries by per-pair polar quadrature (about 1 ms "
-                             f"each) exceeds {POLAR_GRAM_MAX}; give the activation a `degree` (homogeneous), "
-                             "use data of one norm, or a smooth activation")
-        for ib in range(0, n1, _PANEL):
-            i1 = min(ib + _PANEL, n1)
-            dot = Xa[ib:i1] @ YaT
-            qa = np.broadcast_to((nx[ib:i1] ** 2)[:, None], dot.shape)
-            qb = np.broadcast_to((ny ** 2)[None, :], dot.shape)
-            nn = nx[ib:i1, None] * ny[None, :]
-            cross = np.empty_like(dot)
-            _cross_rows(Xa, Ya, ib, dot, nx, ny, cross)
-            out[ib:i1] = dual_kernel(act, qa, qb, dot, part=part, method=method,
-                                     sin_theta=np.clip(cross / nn, 0.0, 1.0))
-        if sym:
-            out = 0.5 * (out + out.T)
-            q = nx ** 2
-            np.fill_diagonal(out, dual_kernel(act, q, q, q, part=part, method=method, sin_theta=np.zeros(n1)))
-    elif act.degree is not None or one_norm:
-        power = float(act.degree) if act.degree is not None else 0.0
-        q = 1.0 if act.degree is not None else float(nx[0] ** 2)
-        table = ThetaTable(act, q, q, part=part, method=method)
-        for ib in range(0, n1, _PANEL):
-            i1 = min(ib + _PANEL, n1)
-            jfirst = ib if sym else 0
-            P = Xa[ib:i1] @ YaT[:, jfirst:]
-            _table_gram_rows(Xa, Ya, P, ib, i1, jfirst, nx, ny, table.coef, 1.0 / table.h, power, 0.99, sym, out)
-    else:                                                           # smooth, varying norms: Mehler
-        qs, inv = np.unique(np.concatenate([nx, ny]) ** 2, return_inverse=True)
-        A = hermite_coefficients(act, qs)
-        use_b = part != "output"
-        if part == "input":
-            A = np.zeros((qs.size, 1))
-        B = hermite_coefficients(act, qs, derivative=True) if use_b else np.zeros((qs.size, 1))
-        AX, AY = np.ascontiguousarray(A[inv[:n1]]), np.ascontiguousarray(A[inv[n1:]])
-        BX, BY = np.ascontiguousarray(B[inv[:n1]]), np.ascontiguousarray(B[inv[n1:]])
-        for ib in range(0, n1, _PANEL):
-            i1 = min(ib + _PANEL, n1)
-            jfirst = ib if sym else 0
-            P = Xa[ib:i1] @ YaT[:, jfirst:]
-            _mehler_gram_rows(AX, AY, BX, BY, P, ib, i1, jfirst, nx, ny, sym, use_b, out)
-    return _checks.finite_out(out, "`X`, `Y`, `act`, `sigma_w`, `sigma_b`", "the kernel")
-
-
-@numba.njit(cache=True)
-def _cross_rows(Xa, Ya, ib, dot, nx, ny, cross):
-    for i in range(dot.shape[0]):
-        for j in range(dot.shape[1]):
-            cross[i, j] = _cross_norm(Xa, Ya, ib + i, j, nx[ib + i], ny[j], dot[i, j] / (nx[ib + i] * ny[j]), 0.99)
+    return _checks.finite_out(out, "`act`, `q1`, `q2`, `rho`", "the dual kernel").reshape(shape)[()]

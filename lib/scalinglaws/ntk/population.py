@@ -19,8 +19,8 @@ import numpy as np
 
 from .._validation import integer, positive
 from . import _checks
-from .dual import (ThetaTable, _HermiteDiverges, _act_part, _expectations, _combine_parts, _resolve, hermite_coefficients,
-                   scales0)
+from .dual import _HermiteDiverges, _act_part, _combine_parts, _expectations, _resolve, hermite_coefficients
+from .gram import ThetaTable, scales0
 from .spectra import (LMAX_MAX, N_NODES_MAX, _funk_hecke_kernel, _phi_rule, _sphere_Z, composite_gauss_legendre,
                       gegenbauer_normalized, sphere_multiplicity)
 
@@ -92,7 +92,7 @@ def sphere_spectrum(m, lmax, act="relu", part="full", sigma_w=1.0, sigma_b=1.0, 
 
     On ``S^m`` the pre-activation variance is ``q = sigma_w^2 + sigma_b^2`` and the augmented angle
     ``theta`` has ``cos theta = (sigma_w^2 cos phi + sigma_b^2)/q``.  Kernel values at the quadrature
-    nodes: closed form, Mehler series (smooth activations) or a :class:`~.dual.ThetaTable` built by
+    nodes: closed form, Mehler series (smooth activations) or a :class:`~.gram.ThetaTable` built by
     polar quadrature.  ``m >= 1``, ``1 <= lmax <= 100000``; other arguments as for
     :func:`scalinglaws.ntk.activation_gram`.  Raises ``ValueError`` for bad input."""
     m = integer("m", m, 1)

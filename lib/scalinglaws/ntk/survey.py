@@ -39,7 +39,11 @@ RESOLVED = 1e-11          # relative eigenvalue level above which a smooth spect
 def predicted_exponents(act, part, data, d):
     """``dict(alpha, dim, nu, xi)`` of Eq. (T1.53) for ``act`` (anything
     :func:`scalinglaws.ntk.activation` accepts with a known smoothness order), the kernel
-    ``part``, ``data`` in :data:`DATA` and the ambient dimension ``d >= 2`` (an integer)."""
+    ``part``, ``data`` in :data:`DATA` and the ambient dimension ``d >= 2`` (an integer).  The
+    prediction is for a network with a bias (``sigma_b > 0``): without one the kernel of a
+    homogeneous activation can lose whole parities of angular degrees (ReLU: every odd degree above
+    1), so its spectrum is no single power law, which is why
+    :func:`measure_exponents` requires ``sigma_b > 0``."""
     data = choice("data", data, DATA)
     d = integer("d", d, 2)
     alpha = kernel_alpha(act, part)
@@ -118,6 +122,9 @@ def measure_exponents(act, data, d=3, part="full", sigma_w=1.0, sigma_b=1.0, *, 
     a = activation(act)
     data = choice("data", data, DATA)
     d = integer("d", d, 2)
+    if not (isinstance(sigma_b, (int, float)) and not isinstance(sigma_b, bool) and sigma_b > 0):
+        raise ValueError(f"`sigma_b` must be a number > 0 (the predictions of Eq. (T1.53) assume a bias), "
+                         f"got {sigma_b!r}")
     lmax = integer("lmax", lmax, 1, 100_000)
     Mr = integer("Mr", Mr, 4, 340)
     k_lo, k_hi = _check_window("k_window", k_window)
