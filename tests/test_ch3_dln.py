@@ -311,6 +311,36 @@ def test_powerlaw_bad_inputs():
         dl.dmft_powerlaw(1, 1.0, 0.1, 10, np.array([1.0, -1.0]), np.array([1.0, 1.0]))
 
 
+@pytest.mark.parametrize("residual", [False, True])
+def test_simulator_with_deferred_updates_equals_step_by_step_gd(residual):
+    """simulate_dln's time loop defers the rank-one updates of matrices over 1 MiB and folds them in
+    every 32 steps (simulation._Deferred): its train loss equals a plain loop of rank_one_step
+    (immediate updates) with the loss from an explicit forward pass of all samples
+    (loss_half_train), on the same draws (W^0, W^l, w, beta*, X in the simulator's order)."""
+    D, nu, L, T, alpha, g0, eta0, seed = 400, 1.0, 3, 70, 2.0, 1.0, 0.05, 4
+    N, P = int(nu * D), int(alpha * D)
+    b = 1.0 / math.sqrt(L) if residual else 1.0
+    test, train = dl.simulate_dln(L, nu, g0, eta0, T, D=D, alpha=alpha, residual=residual, seed=seed)
+    rng = np.random.default_rng(seed)
+    W0 = rng.standard_normal((N, D))
+    Ws = [rng.standard_normal((N, N)) for _ in range(L if residual else L - 1)]
+    w = rng.standard_normal(N)
+    bstar = rng.standard_normal(D)
+    X = rng.standard_normal((P, D))
+    y = X @ bstar / math.sqrt(D) + 0.0 * rng.standard_normal(P)
+    ref = np.empty(T)
+    for t in range(T):
+        H = X @ W0.T / math.sqrt(D)
+        for W in Ws:
+            H = H + b * H @ W.T / math.sqrt(N) if residual else H @ W.T / math.sqrt(N)
+        f = H @ w / (g0 * math.sqrt(nu * N))
+        ref[t] = 2.0 * dl.loss_half_train(W0, Ws, w, X, y, g0, residual, b)
+        dl.rank_one_step(W0, Ws, w, math.sqrt(D) / P * X.T @ (f - y), eta0, g0, residual=residual, b=b)
+    assert np.all(np.isfinite(train)) and train[-1] < 0.5 * train[0]
+    # the same GD in a different order of floating-point operations: rounding only (measured <= 3e-15)
+    np.testing.assert_allclose(train, ref, rtol=1e-11)
+
+
 def test_in_place_rank_one_update_matches_numpy():
     # the BLAS dger path (C-contiguous W, updated in place) and the NumPy fallback (a strided view)
     from scalinglaws.deeplinear.simulation import _ger
