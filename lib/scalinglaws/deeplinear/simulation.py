@@ -27,6 +27,7 @@ from functools import partial
 import numpy as np
 from scipy.linalg.blas import dgemm as _dgemm, dger as _dger
 
+from .._blas import blas_limits
 from .._validation import array, choice, finite_result, flag, integer, nonnegative, positive
 from ..compare import DIVERGENCE_FACTOR, SimResult
 from ._checks import noise as _noise, integer_product, layers, memory, scale, seed as _seed, tensor
@@ -67,7 +68,7 @@ class _Deferred:
     products with it add the low-rank part (``O(n k)``), and every ``rmax`` updates fold into ``W``
     by one BLAS-3 ``dgemm``.  Per step the simulator then reads each matrix twice (``W^T g`` and
     ``W r``) and writes it every ``rmax`` steps, where the immediate ``dger`` update read it four
-    times and wrote it once (1.6-2.6x faster at N = 800-1600, benchmarks/bench_dln.py).  The same
+    times and wrote it once (1.7-1.8x faster at N = 200-1600 with one BLAS thread, bench_dln.py).  The same
     arithmetic up to rounding."""
 
     __slots__ = ("W", "U", "V", "k")
@@ -291,7 +292,7 @@ def _simulate(L, nu, gamma0, eta0, T, *, D, alpha, alpha_B, sigma, parameterizat
                 raise ValueError(f"`alpha_B`: B = alpha_B D must be >= 1, got alpha_B={alpha_B}, D={D}")
     test = np.full(T, np.inf)
     train = np.full(T, np.inf)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"), blas_limits():
         _time_loop(T, test, train, W0=W0, Ws=Ws, w=w, residual=residual, b=b, sqN=sqN, cout=cout, centred=centred,
                    bstar=bstar, spectrum=spectrum, sigma=sigma, rng=rng, D=D,
                    lam=lam if spectrum is not None else None, sql=sql if spectrum is not None else None,

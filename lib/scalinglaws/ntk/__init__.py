@@ -30,7 +30,8 @@ from .asymptotics import (ALPHA, boundary_constant_1d, boundary_constant_ball, b
 from .finite_width import empirical_ntk, init_antisymmetric, network_output, train_gd, train_gd_numpy
 from .kernels import PARTS, arccos_J, atan2_upper, check_activation, ntk_1d, ntk_gram
 from .problems import ball_problem, gram_problem_1d, sphere_problem
-from .spectra import (BLAS_THREADS_ENV, ball_radial_operator, cap_energies, composite_gauss_legendre,
+from .._blas import BLAS_THREADS_ENV
+from .spectra import (ball_radial_operator, cap_energies, composite_gauss_legendre,
                       fit_spectrum_exponent, gegenbauer_normalized, gram_eigen, grid_1d, sphere_cap_measure,
                       sphere_index_expand, sphere_multiplicity, sphere_ntk_spectrum, tail_sums)
 

@@ -18,13 +18,13 @@ Eigen-solvers run under ``threadpool_limits`` with 1 BLAS thread unless ``thread
 from __future__ import annotations
 
 import math
-import os
 
 import numba
 import numpy as np
 from scipy.special import gammaln
 from threadpoolctl import threadpool_limits
 
+from .._blas import blas_threads
 from .._validation import array, choice, integer, nonnegative, real
 from ..fits import TAIL_METHODS, tail_exponent
 from . import _checks
@@ -33,7 +33,6 @@ from .kernels import PARTS, _check_scales, _ntk_value, check_activation
 LMAX_MAX = 100_000      # Funk-Hecke quadrature cost grows as lmax^2 (about 10 s at the bound)
 N_NODES_MAX = 128       # Gauss-Legendre nodes per panel (never a thousand-node leggauss)
 
-BLAS_THREADS_ENV = "SCALINGLAWS_BLAS_THREADS"
 
 __all__ = ["composite_gauss_legendre", "gegenbauer_normalized", "sphere_multiplicity",
            "sphere_ntk_spectrum", "cap_energies", "sphere_cap_measure", "gram_eigen",
@@ -205,19 +204,7 @@ def sphere_index_expand(values, m):
 
 
 def _eigh_threads(threads):
-    if threads is not None:
-        return integer("threads", threads, 1)
-    env = os.environ.get(BLAS_THREADS_ENV)
-    if env is None:
-        return 1
-    try:
-        n = int(env)
-        ok = n >= 1 and float(env) == n
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise ValueError(f"${BLAS_THREADS_ENV} must be an integer >= 1 (BLAS threads for eigh), got {env!r}")
-    return n
+    return blas_threads(threads)
 
 
 def gram_eigen(A, y=None, threads=None):

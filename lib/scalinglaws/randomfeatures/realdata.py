@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from .._blas import blas_limits
 
 from .._validation import array, integer
 from ..compare import SimResult
@@ -59,7 +59,7 @@ def kernel_features(K_over_M, y):
     """
     K, n = _gram(K_over_M)
     y = array("y", y, ndim=1, shape=(n,))
-    with threadpool_limits(1):   # eigh single-threaded (CONTRIBUTING: 2 shared vCPUs)
+    with blas_limits():   # the BLAS thread policy (scalinglaws._blas)
         lam, V = np.linalg.eigh(K)
     lam, V = lam[::-1].copy(), np.ascontiguousarray(V[:, ::-1])
     if lam[-1] <= 1e-13 * lam[0]:
@@ -150,7 +150,7 @@ def simulate_features(psi, y, N, P, t, *, n_seeds=8, seed=0, eta=None) -> SimRes
     y2 = float(y @ y) / n
     if y2 == 0:
         raise ValueError("`y` must not be identically zero (the loss would be 0 at every time)")
-    with threadpool_limits(1):
+    with blas_limits():
         Sig = psi.T @ psi / n
         bvec = psi.T @ y / n
         d = np.diag(Sig).copy()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import numpy as np
-from threadpoolctl import threadpool_limits
+from .._blas import blas_limits
 
 from .._validation import array, integer
 from . import _checks
@@ -121,7 +121,7 @@ def draw_loss(a, b, M, N, P, t, rng, *, eta=None):
         raise TypeError(f"`rng` must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     e = np.sqrt(lam) * ws
     e2 = float(e @ e)
-    with threadpool_limits(1):
+    with blas_limits():
         if P is None and N is None:
             _check_stable(eta, lam.max())
             L = (e ** 2 * np.exp(-2 * np.outer(t, lam))).sum(1) if eta is None else \
@@ -222,7 +222,7 @@ def simulate_ensemble(a, b, M, N, E, t, *, n_seeds=8, seed=0) -> SimResult:
     seed = integer("seed", seed, 0)
     rng = np.random.default_rng(seed)
     draws = []
-    with threadpool_limits(1):
+    with blas_limits():
         for _ in range(n_seeds):
             pred = np.zeros((t.size, M))
             for _e in range(E):

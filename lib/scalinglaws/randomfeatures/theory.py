@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 from scipy.optimize import brentq
-from threadpoolctl import threadpool_limits
+from .._blas import blas_limits
 
 from .. import _validation
 from .._validation import array, choice, flag, integer, real
@@ -424,7 +424,7 @@ def mode_transfer(spec: Spectrum, N, P, t, *, n: int = 20) -> np.ndarray:
     s, w = talbot_nodes(n)
     kap = _kappa_path(spec, N, P, t, n)
     H = np.empty((t.size, spec.lam.size))
-    with threadpool_limits(1):
+    with blas_limits():
         for i, tt in enumerate(t):
             z = s / tt
             H[i] = 2 * np.real((w / tt * np.exp(s)) @ _ht_matrix(spec, kap[i], z))
@@ -496,7 +496,7 @@ def losses(spec: Spectrum, N, P, t, *, n: int = 20):
     sf = np.concatenate([s, np.conj(s)])
     wf = np.concatenate([w, np.conj(w)])
     Lt, Lh = np.empty(t.size), np.empty(t.size)
-    with threadpool_limits(1):
+    with blas_limits():
         for i, tt in enumerate(t):
             kap = np.concatenate([kap_up[i], np.conj(kap_up[i])])
             z = sf / tt
