@@ -66,6 +66,8 @@ EXEMPT = {
     "setup": "takes no argument",
     "legend_theory_vs_sim": "an axis and two legend labels only",
     "lr_transfer_panels": "draws a TransferStudy, which transfer_study builds from validated inputs",
+    "RadialSpectrum": "result container of radial_spectrum (its values and radial_target methods are attacked)",
+    "ExponentMeasurement": "result container (dataclass) of measure_exponents",
 }
 
 

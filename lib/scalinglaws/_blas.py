@@ -17,6 +17,8 @@ from threadpoolctl import threadpool_limits
 
 from ._validation import integer
 
+__all__ = ["BLAS_THREADS_ENV", "blas_threads", "blas_limits"]
+
 BLAS_THREADS_ENV = "SCALINGLAWS_BLAS_THREADS"
 
 

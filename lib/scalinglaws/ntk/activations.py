@@ -32,7 +32,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.special import erf as _erf
 
-from .._validation import integer, real
+from .._validation import array, integer, real
 
 __all__ = ["Activation", "activation", "relu_power", "leaky_relu", "ACTIVATIONS", "arccos_polynomials",
            "arccos_J_general", "kernel_alpha"]
@@ -96,26 +96,29 @@ class Activation:
 
 
 _PROBE = np.concatenate([-np.geomspace(1e-8, 1e3, 200)[::-1], [0.0], np.geomspace(1e-8, 1e3, 200)])
+_PROBE_2D = np.stack([_PROBE[:400:2], _PROBE[1:400:2]])     # the quadratures call phi on 2-D and 3-D arrays
 
 
 def _check_finite_function(act):
-    """An activation must be a finite function on the real line (probed on +-[1e-8, 1e3])."""
+    """An activation must be a finite elementwise function on the real line (probed on +-[1e-8, 1e3],
+    as a 1-D and a 2-D array)."""
     for label, f in (("fn", act.fn), ("deriv", act.deriv)):
         if f is None:
             continue
-        try:
-            with np.errstate(all="ignore"):
-                v = np.asarray(f(_PROBE.copy()), dtype=float)
-        except Exception as exc:   # noqa: BLE001 -- any failure of a user callable is reported
-            raise ValueError(f"activation `{label}` of {act.name!r} failed on a float array: {exc}") from exc
-        if v.shape != _PROBE.shape:
-            raise ValueError(f"activation `{label}` of {act.name!r} must be elementwise (same shape out), "
-                             f"got shape {v.shape} for input shape {_PROBE.shape}")
-        bad = ~np.isfinite(v)
-        if bad.any():
-            z = _PROBE[np.argmax(bad)]
-            raise ValueError(f"activation `{label}` of {act.name!r} must be a finite function on the real line; "
-                             f"it returns {v[np.argmax(bad)]!r} at z = {z:g}")
+        for probe in (_PROBE, _PROBE_2D):
+            try:
+                with np.errstate(all="ignore"):
+                    v = np.asarray(f(probe.copy()), dtype=float)
+            except Exception as exc:   # noqa: BLE001 -- any failure of a user callable is reported
+                raise ValueError(f"activation `{label}` of {act.name!r} failed on a float array: {exc}") from exc
+            if v.shape != probe.shape:
+                raise ValueError(f"activation `{label}` of {act.name!r} must be elementwise (same shape out), "
+                                 f"got shape {v.shape} for input shape {probe.shape}")
+            bad = ~np.isfinite(v.ravel())
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise ValueError(f"activation `{label}` of {act.name!r} must be a finite function on the real line; "
+                                 f"it returns {v.ravel()[i]!r} at z = {probe.ravel()[i]:g}")
 
 
 # --- arc-cosine functions J_k for every k (Eqs. (T1.43)-(T1.44)) ----------------------------------------
@@ -189,14 +192,38 @@ def _polyval(coef, c):
     return out
 
 
+_CS_TOL = 1e-6     # |c - cos theta|, |s - sin theta| allowed for c, s "known more accurately" than theta
+
+
 def arccos_J_general(k, theta, c=None, s=None):
     """Arc-cosine function ``J_k(theta)`` for any integer ``0 <= k <= 12`` (Eq. (T1.44)); ``c``,
     ``s`` (``cos theta``, ``sin theta``) may be passed when known more accurately than from
-    ``theta``.  ``E[relu^k(u) relu^k(v)] = (q_x q_y)^{k/2} J_k(theta)/(2 pi)``."""
+    ``theta``.  ``E[relu^k(u) relu^k(v)] = (q_x q_y)^{k/2} J_k(theta)/(2 pi)``.
+
+    ``theta``: a non-empty array (or scalar) of angles in ``[0, pi]``; ``c`` in ``[-1, 1]``, ``s`` in
+    ``[0, 1]`` of the same shape (or broadcastable to it), within ``1e-6`` of ``cos theta``,
+    ``sin theta``.  Raises ``ValueError`` naming the parameter otherwise."""
     k = integer("k", k, 0, RELU_POWER_MAX)
-    theta = np.asarray(theta, dtype=float)
-    c = np.cos(theta) if c is None else np.asarray(c, dtype=float)
-    s = np.sin(theta) if s is None else np.asarray(s, dtype=float)
+    theta = array("theta", theta, lo=0.0, hi=math.pi)
+    out = []
+    for name, v, lo, ref in (("c", c, -1.0, np.cos), ("s", s, 0.0, np.sin)):
+        if v is None:
+            out.append(ref(theta))
+            continue
+        v = array(name, v, lo=lo, hi=1.0)
+        try:
+            v = np.array(np.broadcast_to(v, theta.shape))
+        except ValueError:
+            raise ValueError(f"`{name}` must have the shape of `theta` {theta.shape}, got {v.shape}") from None
+        dev = float(np.max(np.abs(v - ref(theta))))
+        if dev > _CS_TOL:
+            raise ValueError(f"`{name}` must be {ref.__name__}(theta) (within {_CS_TOL:g}), got a difference of {dev:.3g}")
+        out.append(v)
+    return _arccos_J(k, theta, out[0], out[1])
+
+
+def _arccos_J(k, theta, c, s):
+    # J_k on checked arrays theta, c = cos theta, s = sin theta (the dual kernels' hot path)
     P, Q = arccos_polynomials(k)
     return _polyval(P, c) * (math.pi - theta) + _polyval(Q, c) * s
 
@@ -208,10 +235,10 @@ def arccos_J_general(k, theta, c=None, s=None):
 def _relu_dual(k):
     def dual(q1, q2, rho, theta, c, s):
         nn = np.sqrt(q1 * q2)
-        out = nn ** k * arccos_J_general(k, theta, c, s) / (2 * math.pi)
+        out = nn ** k * _arccos_J(k, theta, c, s) / (2 * math.pi)
         if k == 0:
             return out, None
-        der = k * k * nn ** (k - 1) * arccos_J_general(k - 1, theta, c, s) / (2 * math.pi)
+        der = k * k * nn ** (k - 1) * _arccos_J(k - 1, theta, c, s) / (2 * math.pi)
         return out, der
     return dual
 
@@ -297,7 +324,7 @@ def activation(spec, **params):
             raise ValueError(f"`activation` parameters {sorted(params)} cannot be applied to an Activation object")
         return spec
     if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
-        return relu_power(int(spec))
+        return _relu_power_spec(spec, int(spec))
     if not isinstance(spec, str):
         raise ValueError(f"`activation` must be a name in {ACTIVATIONS}, an integer k (relu^k) or an "
                          f"Activation, got {spec!r}")
@@ -310,7 +337,7 @@ def activation(spec, **params):
             k = int(name[5:])
         except ValueError:
             raise ValueError(f"`activation` {spec!r}: the power after 'relu^' must be an integer") from None
-        return relu_power(k)
+        return _relu_power_spec(spec, k)
     table = {
         "heaviside": lambda: relu_power(0),
         "relu": lambda: relu_power(1),
@@ -324,6 +351,14 @@ def activation(spec, **params):
     if name not in table:
         raise ValueError(f"`activation` must be one of {ACTIVATIONS} (or an Activation), got {spec!r}")
     return table[name]()
+
+
+def _relu_power_spec(spec, k):
+    # relu_power(k) for an activation given as "relu^k" or k: the message names `activation` too
+    try:
+        return relu_power(k)
+    except ValueError as exc:
+        raise ValueError(f"`activation` {spec!r}: {exc}") from None
 
 
 def kernel_alpha(act, part):

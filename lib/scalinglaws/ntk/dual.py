@@ -37,7 +37,7 @@ import math
 import numba
 import numpy as np
 
-from .._validation import array, choice, integer
+from .._validation import array, choice, flag, integer, real
 from . import _checks
 from .activations import activation
 from .kernels import PARTS
@@ -49,6 +49,7 @@ FOURIER_MAX = 2 ** 16         # angular grid of the Fourier path
 FOURIER_PAIRS_MAX = 50_000    # distinct variance pairs of one Fourier-path evaluation
 N_HERMITE_MAX = 600          # Hermite functions on [-56, 56]: turning point 2 sqrt(n) <= 49
 POLAR_GRAM_MAX = 200_000      # entries of a per-pair polar-quadrature Gram (about 1 ms each)
+SIN_THETA_TOL = 1e-6          # a given sin_theta may differ from sqrt(1 - c^2) by rounding (<= ~1.5e-8)
 
 
 # --- validation ---------------------------------------------------------------------------------------
@@ -185,7 +186,8 @@ def hermite_coefficients(act, q, n_max=N_HERMITE_MAX, derivative=False, rtol=1e-
     orthonormal Hermite polynomials; of ``phi'`` with ``derivative=True``), Eq. (T1.50), for each
     variance in ``q`` (a non-empty 1-D array of finite numbers >= 0).
 
-    The series is cut at the last ``n`` with ``a_n^2 > rtol * sum a^2`` over all ``q``; returns an
+    The series is cut at the last ``n`` with ``a_n^2 > rtol * sum a^2`` over all ``q``
+    (``0 < rtol < 1``; ``derivative`` a bool); returns an
     array ``(len(q), N + 1)``.  ``ValueError`` if the cut falls beyond ``0.9 n_max`` (``1 <= n_max
     <= N_HERMITE_MAX = 600``; the activation is not smooth enough, or ``q`` too large, for this path:
     ``a_n`` decays like ``exp(-C sqrt(n))`` for tanh and SiLU, with ``C ~ 1/sqrt(q)``).
@@ -194,6 +196,8 @@ def hermite_coefficients(act, q, n_max=N_HERMITE_MAX, derivative=False, rtol=1e-
     act = activation(act)
     q = array("q", q, ndim=1, lo=0.0)
     n_max = integer("n_max", n_max, 1, N_HERMITE_MAX)
+    derivative = flag("derivative", derivative)
+    rtol = real("rtol", rtol, 0.0, 1.0, lo_open=True, hi_open=True)
     stein = derivative and act.deriv is None
     if stein and np.any(q == 0):
         raise ValueError("`q` must be > 0 for Stein's identity (no `deriv` given)")
@@ -263,44 +267,64 @@ def fourier_coefficients(f, q, tol=1e-17):
                              f"{FOURIER_MAX} points (is `act` really smooth, or `sigma_w` huge?)")
 
 
+def _unique_inverse(x):
+    """``np.unique(x, return_inverse=True)`` for a 1-D array in O(n) when its values come in runs
+    (broadcast grids: a few distinct values over millions of entries): the runs are compressed
+    first, so only their first values are sorted."""
+    x = np.asarray(x).ravel()
+    if x.size == 0:
+        return np.unique(x, return_inverse=True)
+    starts = np.concatenate([[0], np.flatnonzero(x[1:] != x[:-1]) + 1])
+    uq, vinv = np.unique(x[starts], return_inverse=True)
+    return uq, np.repeat(vinv.reshape(-1), np.diff(np.append(starts, x.size)))
+
+
 def _fourier_expectation(f, q1, q2, c):
     """E[f(u) f(v)] for arrays q1, q2, c by the Fourier form, grouped by distinct (q1, q2) pairs."""
     _, wr = _fourier_rule()
-    pairs, inv = np.unique(np.stack([q1, q2], axis=1), axis=0, return_inverse=True)
-    inv = inv.reshape(-1)
-    if pairs.shape[0] > FOURIER_PAIRS_MAX:
-        raise ValueError(f"`q1`, `q2`: {pairs.shape[0]} distinct variance pairs exceed {FOURIER_PAIRS_MAX} for the "
+    qs, qinv = _unique_inverse(np.concatenate([q1.ravel(), q2.ravel()]))
+    i1, i2 = qinv[:q1.size].astype(np.int64), qinv[q1.size:].astype(np.int64)
+    keys, inv = _unique_inverse(i1 * qs.size + i2)
+    if keys.size > FOURIER_PAIRS_MAX:
+        raise ValueError(f"`q1`, `q2`: {keys.size} distinct variance pairs exceed {FOURIER_PAIRS_MAX} for the "
                          "Fourier path")
-    qs, qinv = np.unique(pairs.ravel(), return_inverse=True)
     coef = [fourier_coefficients(f, float(q)) for q in qs]
-    qinv = qinv.reshape(-1, 2)
-    out = np.empty(c.size)
-    for p in range(pairs.shape[0]):
-        A, B = coef[qinv[p, 0]], coef[qinv[p, 1]]
+    # entries grouped by pair: one stable radix sort of the (16-bit) pair index
+    order = np.argsort(inv.astype(np.uint16), kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(inv, minlength=keys.size))])
+    cs = np.ascontiguousarray(c.ravel()[order])
+    vals = np.empty(c.size)
+    for p in range(keys.size):
+        A, B = coef[keys[p] // qs.size], coef[keys[p] % qs.size]
         N = min(A.shape[1], B.shape[1])
         K = np.einsum("r,rn,rn->n", wr, A[:, :N], B[:, :N])
         K[1:] *= 2.0
         big = np.nonzero(np.abs(K) > 1e-17 * np.sum(np.abs(K)))[0]
         K = np.ascontiguousarray(K[: (big[-1] + 1 if big.size else 1)])
-        sel = np.nonzero(inv == p)[0]
-        vals = np.empty(sel.size)
-        _clenshaw_many(K, np.ascontiguousarray(c[sel]), vals)
-        out[sel] = vals
+        a, b = bounds[p], bounds[p + 1]
+        _clenshaw_many(K, cs[a:b], vals[a:b])
+    out = np.empty(c.size)
+    out[order] = vals
     return out
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _clenshaw_many(K, x, out):
+    # out[i] = sum_k K[k] T_k(x[i]) by Clenshaw, the coefficient index outermost: the recurrence
+    # runs across the points (independent, vectorised) instead of along one point (a dependent
+    # chain); the same operations per point
     n = K.size
-    for i in range(x.size):
-        b1 = 0.0
-        b2 = 0.0
-        xi = x[i]
-        for k in range(n - 1, 0, -1):
-            b0 = K[k] + 2.0 * xi * b1 - b2
-            b2 = b1
-            b1 = b0
-        out[i] = K[0] + xi * b1 - b2
+    m = x.size
+    b1 = np.zeros(m)
+    b2 = np.zeros(m)
+    for k in range(n - 1, 0, -1):
+        kk = K[k]
+        for i in range(m):
+            b0 = kk + 2.0 * x[i] * b1[i] - b2[i]
+            b2[i] = b1[i]
+            b1[i] = b0
+    for i in range(m):
+        out[i] = K[0] + x[i] * b1[i] - b2[i]
 
 
 # --- point-wise dual kernel ---------------------------------------------------------------------------
@@ -366,7 +390,8 @@ def dual_kernel(act, q1, q2, rho, part="full", method="auto", sin_theta=None):
     ``"closed"``, ``"hermite"``, ``"fourier"`` or ``"polar"`` (module docstring).
 
     ``q1, q2`` (> 0), ``rho`` (``|rho| <= sqrt(q1 q2)``): finite arrays (or scalars) of one
-    broadcast shape; ``sin_theta`` optional ``sqrt(1 - rho^2/(q1 q2))`` when known more accurately.
+    broadcast shape; ``sin_theta`` optional ``sqrt(1 - rho^2/(q1 q2))`` when known more accurately
+    (in ``[0, 1]``, broadcastable to that shape, within ``1e-6`` of the value from ``rho``).
     Raises ``ValueError`` naming the parameter for bad input, or if the result is not finite."""
     act = _act_part(act, part, method)
     q1 = array("q1", q1, lo=0.0)
@@ -385,8 +410,18 @@ def dual_kernel(act, q1, q2, rho, part="full", method="auto", sin_theta=None):
     q1, q2, rho = q1.ravel(), q2.ravel(), rho.ravel()
     s = None
     if sin_theta is not None:
-        s = np.broadcast_to(array("sin_theta", sin_theta, lo=0.0, hi=1.0), shape).ravel()
+        st = array("sin_theta", sin_theta, lo=0.0, hi=1.0)
+        try:
+            s = np.broadcast_to(st, shape).ravel()
+        except ValueError:
+            raise ValueError(f"`sin_theta` must broadcast to the shape {shape} of `q1`, `q2`, `rho`, "
+                             f"got shape {st.shape}") from None
     c, s, theta = _angle(q1, q2, rho, s)
+    if sin_theta is not None:
+        dev = float(np.max(np.abs(s - np.sqrt(np.maximum(0.0, 1.0 - c * c)))))
+        if dev > SIN_THETA_TOL:
+            raise ValueError(f"`sin_theta` must be sqrt(1 - rho^2/(q1 q2)) (within {SIN_THETA_TOL:g}), got a "
+                             f"difference of {dev:.3g}")
     method = _resolve(act, method)
     sig, der = _expectations(act, q1, q2, rho, c, s, theta, part, method)
     out = _combine_parts(sig, der, rho, part)

@@ -19,7 +19,7 @@ import math
 import numba
 import numpy as np
 
-from .._validation import integer
+from .._validation import integer, positive, real
 from . import _checks
 from .dual import POLAR_GRAM_MAX, _HermiteDiverges, _act_part, _combine_parts, _expectations, _resolve, dual_kernel, hermite_coefficients
 from .kernels import _atan2_upper, _cross_norm
@@ -42,12 +42,10 @@ class ThetaTable:
     def __init__(self, act, q1, q2, part="full", method="auto", theta_max=math.pi, n_panels=16, degree=23):
         self.act = _act_part(act, part, method)
         self.method = _resolve(self.act, method)
-        self.q1, self.q2 = float(q1), float(q2)
-        if not (self.q1 > 0 and self.q2 > 0 and math.isfinite(self.q1 * self.q2)):
-            raise ValueError(f"`q1`, `q2` must be finite and > 0, got {q1!r}, {q2!r}")
-        self.theta_max = float(theta_max)
-        if not 0 < self.theta_max <= math.pi:
-            raise ValueError(f"`theta_max` must be in (0, pi], got {theta_max!r}")
+        self.q1, self.q2 = positive("q1", q1), positive("q2", q2)
+        if not math.isfinite(self.q1 * self.q2):
+            raise ValueError(f"`q1`, `q2`: the product q1 q2 must be finite, got {q1!r}, {q2!r}")
+        self.theta_max = real("theta_max", theta_max, 0.0, math.pi, lo_open=True)
         self.n_panels = integer("n_panels", n_panels, 1, 256)
         self.degree = integer("degree", degree, 2, 64)
         self.part = part
@@ -87,7 +85,14 @@ class ThetaTable:
         return _combine_parts(sig, der, rho, self.part)
 
     def __call__(self, theta):
-        theta = np.asarray(theta, dtype=float)
+        """The table at angles ``theta`` (any shape, finite, in ``[0, theta_max]``)."""
+        try:
+            theta = np.asarray(theta, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"`theta` must be an array of real numbers, got {type(theta).__name__}") from None
+        if theta.size == 0 or not np.all(np.isfinite(theta)) or theta.min() < 0 or theta.max() > self.theta_max:
+            raise ValueError(f"`theta` must be a non-empty array of finite angles in [0, theta_max = "
+                             f"{self.theta_max:.6g}]")
         out = np.empty(theta.size)
         _table_eval(theta.ravel(), self.coef, 1.0 / self.h, out)
         return out.reshape(theta.shape)
@@ -195,6 +200,8 @@ def _table_gram_panel(Xa, Ya, P, ib, i1, nx, ny, rny, coefT, inv_h, power, thres
                 out[j, i] = out[i, j]
 
 
+# flat signature: numba caches one compiled version per signature (a tuple or record costs 1-2 s of
+# compilation per fresh process); called from activation_gram only
 @numba.njit(cache=True, error_model="numpy")
 def _mehler_gram_rows(AX, AY, BX, BY, rho_panel, ib, i1, jfirst, nx, ny, sym, use_b, out):
     # out[i, j] = sum_n AX[i,n] AY[j,n] c^n + rho sum_n BX[i,n] BY[j,n] c^n (Horner), c = rho/(|x~||y~|)
@@ -231,7 +238,11 @@ def _mehler_gram_rows(AX, AY, BX, BY, rho_panel, ib, i1, jfirst, nx, ny, sym, us
 def _augment0(X, sigma_w, sigma_b, name):
     X = _checks.points(name, X)
     Xa = np.hstack([sigma_w * X, np.full((X.shape[0], 1), float(sigma_b))])
-    nx = np.sqrt(np.einsum("ij,ij->i", Xa, Xa))
+    with np.errstate(over="ignore"):
+        nx = np.sqrt(np.einsum("ij,ij->i", Xa, Xa))
+    if not np.all(np.isfinite(nx)):
+        raise ValueError(f"`{name}`, `sigma_w`, `sigma_b`: a point's augmented squared norm overflows "
+                         "(|sigma_w x|^2 + sigma_b^2 must be finite)")
     if np.any(nx == 0):
         i = int(np.argmax(nx == 0))
         raise ValueError(f"`{name}`[{i}] is the origin and `sigma_b` = 0: its pre-activation is identically 0 "

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import chi
 
-from .._validation import choice, integer, positive
+from .._validation import array, choice, integer, positive
 from ..fits import fit_power_law
 from .activations import activation, kernel_alpha
 from .asymptotics import loss_gradient_flow
@@ -55,12 +55,17 @@ def predicted_exponents(act, part, data, d):
 
 def local_exponent(k, values, at):
     """Local exponent ``-d log values / d log k`` at ``k = at`` from a least-squares line through
-    the points with ``k`` in ``[at/2, at]`` (``values > 0`` there, at least 3 points)."""
-    k = np.asarray(k, dtype=float)
-    values = np.asarray(values, dtype=float)
+    the points with ``k`` in ``[at/2, at]`` (``values > 0`` there, at least 3 points).  ``k``
+    (finite, > 0) and ``values`` (finite): 1-D arrays of one length; ``at`` a finite number > 0."""
+    k = array("k", k, ndim=1, lo=0.0, lo_open=True)
+    values = array("values", values, ndim=1)
+    if values.shape != k.shape:
+        raise ValueError(f"`k` and `values` must have one length, got {k.size} and {values.size}")
+    at = positive("at", at)
     sel = (k >= at / 2) & (k <= at)
     if sel.sum() < 3 or not np.all(values[sel] > 0):
-        raise ValueError(f"`at` = {at:g}: the local exponent needs >= 3 positive values in [at/2, at]")
+        raise ValueError(f"`at` = {at:g}: the local exponent needs >= 3 points of `k` in [at/2, at], with "
+                         "`values` > 0 there")
     return float(-np.polyfit(np.log(k[sel]), np.log(values[sel]), 1)[0])
 
 
@@ -172,7 +177,10 @@ def measure_exponents(act, data, d=3, part="full", sigma_w=1.0, sigma_b=1.0, *, 
     k = np.arange(1, lam.size + 1, dtype=float)
     resolved = (k <= k_hi) & (lam > RESOLVED * lam[0])
     k_local = float(k[resolved][-1])
-    nu_local = local_exponent(k, lam, k_local)
+    try:
+        nu_local = local_exponent(k, lam, k_local)
+    except ValueError as exc:
+        raise ValueError(f"`k_window` = {k_window}: too few resolved modes for the local exponent ({exc})") from None
     if a.smooth:
         nu, nu_u = float("nan"), float("nan")
     else:
