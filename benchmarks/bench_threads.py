@@ -36,7 +36,7 @@ X128 = ntk.grid_1d(128)
 Y128 = ((X128 > 0.25) & (X128 < 0.75)).astype(float)
 
 CASES = [
-    ("ntk.gram_eigen, M = 2000 (LAPACK eigh)", "eigh", lambda: ntk.gram_eigen(K1D, np.ones(2000))),
+    ("ntk.gram_eigen(A, y), M = 2000 (dsytrd + stemr)", "tridiagonal reduction", lambda: ntk.gram_eigen(K1D, np.ones(2000))),
     ("randomfeatures.simulate, M = 2048, N = 256, P = 512, 2 draws", "eigh + gemm",
      lambda: rf.simulate(1.5, 1.25, 2048, 256, 512, T50, n_seeds=2, seed=0)),
     ("randomfeatures.losses (theory), M = 2000, N = 200, P = 400", "small dense solves",

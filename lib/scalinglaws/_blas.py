@@ -3,10 +3,10 @@ rank-one work, the Gram panels), in one place.
 
 ``threads=None`` means ``$SCALINGLAWS_BLAS_THREADS`` if set, else 1.  One thread is the measured
 choice on the 2-vCPU machines this book is built and tested on (``benchmarks/bench_threads.py``,
-the benchmark page's thread table): a second BLAS thread gains 1.7x for ``eigh`` and at most
-1.15x for the simulators on an idle machine (the power-law simulator loses 1.9x even there), and
-costs 1.5-3x on every path as soon as one other process competes for the second vCPU, which is the
-normal state of a shared CI runner or of a book build next to a test run.  On a
+the benchmark page's thread table): a second BLAS thread gains 1.35x for the eigensolver and at
+most 1.1x for the simulators on an idle machine (the power-law simulator loses 1.5x even there),
+and costs 1.6-3x on every path as soon as one other process competes for the second vCPU, which is
+the normal state of a shared CI runner or of a book build next to a test run.  On a
 dedicated multi-core machine set ``$SCALINGLAWS_BLAS_THREADS`` to the number of cores.
 """
 from __future__ import annotations
