@@ -56,7 +56,7 @@ mutation: $(STAMP) data
 
 bench-env:
 	$(PYTHON) -m venv .venv-nt
-	.venv-nt/bin/python -m pip install --quiet "neural-tangents==0.6.5" "jax==0.4.30" "jaxlib==0.4.30" "tf2jax==0.3.6"
+	.venv-nt/bin/python -m pip install --quiet "neural-tangents==0.6.5" "jax==0.4.30" "jaxlib==0.4.30" "tf2jax==0.3.6" "torch==2.13.0"
 
 # Screenshots of every page of the built website (make book first; SITE=_build/ci/_build/html for
 # the fast-profile build of make test) with headless Chromium, 1280 px wide -> _build/screenshots.

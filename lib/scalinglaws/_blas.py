@@ -1,5 +1,5 @@
-"""The BLAS thread policy of every BLAS-heavy path (eigensolvers, the simulators' matrix-vector and
-rank-one work, the Gram panels), in one place.
+"""The BLAS thread policy of every BLAS-heavy path (eigensolvers, the random-feature paths, the DLN
+simulators' matrix-vector and rank-one work), in one place.
 
 ``threads=None`` means ``$SCALINGLAWS_BLAS_THREADS`` if set, else 1.  One thread is the measured
 choice on the 2-vCPU machines this book is built and tested on (``benchmarks/bench_threads.py``,
