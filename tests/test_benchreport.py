@@ -42,3 +42,29 @@ def test_mutation_goal_reads_the_kill_fraction():
     assert g[goal]["status"] == "met" and "19/20" in g[goal]["measured"] and "survivors: m0" in g[goal]["measured"]
     g = {r["goal"]: r for r in B.goals([{"name": "mutation", "counted": 20, "killed": 18, "kill_fraction": 0.9}])}
     assert g[goal]["status"] == "NOT met"
+
+
+def test_default_book_goal_sums_the_notebooks_and_fails_on_a_failed_notebook():
+    goal = "Default-profile book <= 5 minutes on the 2-vCPU machine (sum of notebook wall times)"
+    rows = [{"notebook": "chapters/a/x.md", "seconds": 200.0, "failed": 0, "error": ""},
+            {"notebook": "chapters/b/y.md", "seconds": 90.0, "failed": 0, "error": ""}]
+    g = {r["goal"]: r for r in B.goals([{"name": "notebooks_default", "rows": rows}])}
+    assert g[goal]["status"] == "met" and g[goal]["measured"].startswith("4.8 min")     # 290 s
+    rows[1]["seconds"] = 101.0                                                           # 301 s
+    assert {r["goal"]: r for r in B.goals([{"name": "notebooks_default", "rows": rows}])}[goal]["status"] == "NOT met"
+    rows[1].update(seconds=10.0, failed=1)
+    assert {r["goal"]: r for r in B.goals([{"name": "notebooks_default", "rows": rows}])}[goal]["status"] == "NOT met"
+
+
+def test_alternatives_goal_reads_the_slowest_and_fastest_ratio():
+    goal = "Paper 3: DLN simulation vs PyTorch autograd and JAX jit on the same trajectory (same run)"
+    rows = [{"model": "deep linear network", "size": "D = 200", "time_over_ours_1_thread": 12.4,
+             "time_over_ours_all_threads": 8.6},
+            {"model": "deep linear network", "size": "D = 400", "time_over_ours_1_thread": 0.8},
+            {"model": "random features", "size": "M = 9", "time_over_ours_1_thread": 0.1},
+            {"model": "deep linear network", "size": "D = 200", "status": "not run: .venv-nt missing"}]
+    g = {r["goal"]: r for r in B.goals([{"name": "alternatives", "rows": rows}])}
+    assert g[goal]["status"] == "NOT met" and g[goal]["measured"].startswith("theirs take 1-12x")
+    del rows[1]
+    g = {r["goal"]: r for r in B.goals([{"name": "alternatives", "rows": rows}])}
+    assert g[goal]["status"] == "met" and "9-12x" in g[goal]["measured"]

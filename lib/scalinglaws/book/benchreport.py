@@ -143,6 +143,26 @@ def goals(results: list[dict]) -> list[dict]:
             + (f"; survivors: {', '.join(surv)}" if surv else "; no survivors"), frac >= 0.95)
     else:
         add(goal, "", None)
+    alt = R.get("alternatives")
+    goal = "Paper 3: DLN simulation vs PyTorch autograd and JAX jit on the same trajectory (same run)"
+    rows = [r for r in (alt or {}).get("rows", []) if r.get("model") == "deep linear network"
+            and "time_over_ours_1_thread" in r]
+    if rows:
+        lo = min(min(r["time_over_ours_1_thread"], r.get("time_over_ours_all_threads", math.inf)) for r in rows)
+        hi = max(max(r["time_over_ours_1_thread"], r.get("time_over_ours_all_threads", -math.inf)) for r in rows)
+        add(goal, f"theirs take {lo:.0f}-{hi:.0f}x our time ({', '.join(sorted({r['size'] for r in rows}))})", lo > 1)
+    else:
+        add(goal, "", None)
+    d = R.get("notebooks_default")
+    goal = "Default-profile book <= 5 minutes on the 2-vCPU machine (sum of notebook wall times)"
+    if d and d.get("rows"):
+        total = sum(r["seconds"] for r in d["rows"])
+        slow = sorted(d["rows"], key=lambda r: -r["seconds"])[:2]
+        add(goal, f"{total / 60:.1f} min; slowest " + ", ".join(
+            f"{r['notebook'].split('/', 1)[-1]} {r['seconds']:.0f} s" for r in slow),
+            total <= 300 and not any(r.get("failed") or r.get("error") for r in d["rows"]))
+    else:
+        add(goal, "", None)
     nb = [r for r in results if str(r.get("name", "")).startswith("notebooks_")]
     add("Whole book: wall time per notebook per profile", ", ".join(sorted(r["name"] for r in nb)) or "",
         True if nb else None)

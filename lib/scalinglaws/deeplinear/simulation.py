@@ -229,8 +229,15 @@ def simulate_powerlaw(L, gamma0, eta0, T, lam, b2, *, N, batch=None, sigma=0.0, 
                      seed=seed, spectrum=(lam, b2), width=N)
 
 
-def _simulate(L, nu, gamma0, eta0, T, *, D, alpha, alpha_B, sigma, parameterization, centred, residual,
-              branch, beta0, seed, spectrum, width=None):
+def _simulate(*args, **kw):
+    # the BLAS thread policy (scalinglaws._blas) over the draws too: one BLAS call at the default
+    # threads (X @ beta*) leaves OpenBLAS's worker spinning on the second vCPU through the time loop
+    with blas_limits():
+        return _simulate_limited(*args, **kw)
+
+
+def _simulate_limited(L, nu, gamma0, eta0, T, *, D, alpha, alpha_B, sigma, parameterization, centred, residual,
+                      branch, beta0, seed, spectrum, width=None):
     # the shared time loop of simulate_dln (spectrum=None) and simulate_powerlaw
     L = integer("L", L, 1)
     T = integer("T", T, 1)
@@ -292,7 +299,7 @@ def _simulate(L, nu, gamma0, eta0, T, *, D, alpha, alpha_B, sigma, parameterizat
                 raise ValueError(f"`alpha_B`: B = alpha_B D must be >= 1, got alpha_B={alpha_B}, D={D}")
     test = np.full(T, np.inf)
     train = np.full(T, np.inf)
-    with np.errstate(over="ignore", invalid="ignore"), blas_limits():
+    with np.errstate(over="ignore", invalid="ignore"):
         _time_loop(T, test, train, W0=W0, Ws=Ws, w=w, residual=residual, b=b, sqN=sqN, cout=cout, centred=centred,
                    bstar=bstar, spectrum=spectrum, sigma=sigma, rng=rng, D=D,
                    lam=lam if spectrum is not None else None, sql=sql if spectrum is not None else None,
