@@ -57,7 +57,7 @@ def test_default_book_goal_sums_the_notebooks_and_fails_on_a_failed_notebook():
 
 
 def test_alternatives_goal_reads_the_slowest_and_fastest_ratio():
-    goal = "Paper 3: DLN simulation vs PyTorch autograd and JAX jit on the same trajectory (same run)"
+    goal = "Paper 3: DLN simulation faster than PyTorch autograd and JAX jit on the same trajectory (same run)"
     rows = [{"model": "deep linear network", "size": "D = 200", "time_over_ours_1_thread": 12.4,
              "time_over_ours_all_threads": 8.6},
             {"model": "deep linear network", "size": "D = 400", "time_over_ours_1_thread": 0.8},

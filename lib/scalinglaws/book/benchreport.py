@@ -144,7 +144,7 @@ def goals(results: list[dict]) -> list[dict]:
     else:
         add(goal, "", None)
     alt = R.get("alternatives")
-    goal = "Paper 3: DLN simulation vs PyTorch autograd and JAX jit on the same trajectory (same run)"
+    goal = "Paper 3: DLN simulation faster than PyTorch autograd and JAX jit on the same trajectory (same run)"
     rows = [r for r in (alt or {}).get("rows", []) if r.get("model") == "deep linear network"
             and "time_over_ours_1_thread" in r]
     if rows:
